@@ -1,0 +1,1 @@
+"""Articles to sentences: ingest → clean → segment → labeling functions → label model → dataset."""

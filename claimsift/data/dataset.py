@@ -1,0 +1,107 @@
+"""The sentence dataset: splits by article, the on-disk layout, and loading it back.
+
+``data/built/<name>/`` holds ``dataset/`` (a Hugging Face DatasetDict with
+train / validation / test), ``sentences.jsonl`` (every sentence, all splits),
+``articles.jsonl`` (cleaned text and what cleaning dropped), ``meta.json``,
+``summary.json`` and ``lf_summary.md``. The record format is described in
+``docs/architecture.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from claimsift.io import atomic_path, read_jsonl, write_json, write_jsonl
+
+SPLITS = ("train", "validation", "test")
+
+
+def features():
+    """The dataset's column types (explicit, so empty or all-null columns keep their type)."""
+    from datasets import Features, List, Value
+
+    span = {"type": Value("string"), "start": Value("int32"), "end": Value("int32"),
+            "text": Value("string"), "attr": Value("int32")}
+    return Features({
+        "doc_id": Value("string"), "sent_id": Value("string"),
+        "start": Value("int32"), "end": Value("int32"), "text": Value("string"),
+        "weak_label": Value("string"), "weak_probs": List(Value("float32")),
+        "lf_votes": List({"lf": Value("string"), "label": Value("string")}),
+        "spans": List(span),
+        "gold_label": Value("string"), "gold_spans": List(span),
+        "split": Value("string"), "fold": Value("int32"),
+    })
+
+
+def assign_splits(doc_ids: list[str], *, seed: int, validation: float, test: float,
+                  n_folds: int) -> dict[str, tuple[str, int]]:
+    """Map each article to (split, fold); an article never spans two splits.
+
+    Articles are shuffled with ``seed``; ``validation`` and ``test`` are
+    fractions of articles (rounded, at least one each when there are three or
+    more articles). Folds number the shuffled articles round-robin; with fewer
+    articles than ``n_folds`` every article is its own fold (leave-one-out).
+    """
+    docs = sorted(set(doc_ids))
+    order = list(np.random.RandomState(seed).permutation(len(docs)))
+    shuffled = [docs[i] for i in order]
+    n = len(docs)
+    n_test = max(1, round(test * n)) if test > 0 and n >= 3 else 0
+    n_val = max(1, round(validation * n)) if validation > 0 and n >= 3 else 0
+    k = max(1, min(n_folds, n))
+    out = {}
+    for i, doc in enumerate(shuffled):
+        split = "test" if i < n_test else "validation" if i < n_test + n_val else "train"
+        out[doc] = (split, i % k)
+    return out
+
+
+def write_dataset(out_dir: str | Path, sentences: list[dict], articles: list[dict], meta: dict,
+                  summary: dict, lf_table_md: str) -> Path:
+    """Write the whole dataset folder atomically; return its path."""
+    from datasets import Dataset, DatasetDict
+
+    out_dir = Path(out_dir)
+    feats = features()
+    with atomic_path(out_dir, is_dir=True) as tmp:
+        write_jsonl(tmp / "sentences.jsonl", sentences)
+        write_jsonl(tmp / "articles.jsonl", articles)
+        write_json(tmp / "meta.json", meta)
+        write_json(tmp / "summary.json", summary)
+        (tmp / "lf_summary.md").write_text(lf_table_md, encoding="utf-8")
+        columns = list(feats)
+        dd = DatasetDict({
+            split: Dataset.from_list([{c: s.get(c) for c in columns} for s in sentences if s["split"] == split],
+                                     features=feats)
+            for split in SPLITS
+        })
+        dd.save_to_disk(str(tmp / "dataset"))
+    return out_dir
+
+
+def load_sentences(data_dir: str | Path):
+    """The DatasetDict (train / validation / test) of a built dataset folder.
+
+    Raises FileNotFoundError naming the folder and the command that builds it.
+    """
+    from datasets import load_from_disk
+
+    data_dir = Path(data_dir)
+    if not (data_dir / "dataset").is_dir():
+        raise FileNotFoundError(f"{data_dir}: no built dataset here (run `claimsift label` first)")
+    return load_from_disk(str(data_dir / "dataset"))
+
+
+def load_records(data_dir: str | Path) -> list[dict]:
+    """Every sentence record of a built dataset folder (all splits), from ``sentences.jsonl``."""
+    path = Path(data_dir) / "sentences.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(f"{data_dir}: no sentences.jsonl here (run `claimsift label` first)")
+    return read_jsonl(path)
+
+
+def load_meta(data_dir: str | Path) -> dict:
+    return json.loads((Path(data_dir) / "meta.json").read_text(encoding="utf-8"))

@@ -1,0 +1,82 @@
+"""Word tokens with offsets, and the span ↔ BIO conversions every span model shares.
+
+Spans are ``{"type", "start", "end", "text"}`` dicts with character offsets
+into the sentence. A word token is tagged ``B-T``/``I-T`` when it lies inside
+a span of type T; spans predicted from tags are cut at token edges.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Sequence
+
+from claimsift.labels import SPAN_TYPES
+
+# Dotted initialisms (U.S., U.N.), a few news abbreviations that keep their
+# dot, words with inner apostrophes or hyphens, numbers with separators, or any
+# single other non-space character (quote marks and punctuation stand alone).
+ABBREVIATIONS = ("Gen", "Lt", "Col", "Maj", "Capt", "Sgt", "Adm", "Gov", "Sen", "Rep", "Mr", "Mrs", "Ms",
+                 "Dr", "Prof", "St", "Jr", "Sr", "Jan", "Feb", "Mar", "Apr", "Aug", "Sept", "Sep", "Oct",
+                 "Nov", "Dec", "No", "vs", "Inc", "Co", "Corp")
+TOKEN = re.compile(
+    r"(?:[A-Za-z]\.){2,}"
+    r"|(?:" + "|".join(ABBREVIATIONS) + r")\.(?=\s+[A-Z0-9])"
+    r"|\d+(?:[.,:]\d+)+"
+    r"|\w+(?:[-'’]\w+)*"
+    r"|[^\w\s]"
+)
+
+
+def tokenize(text: str) -> list[tuple[str, int, int]]:
+    """Return (token, start, end) for every token of ``text``."""
+    return [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
+
+
+def spans_to_bio(tokens: Sequence[tuple[str, int, int]], spans: Iterable[dict]) -> list[str]:
+    """BIO tags for ``tokens``; a token belongs to a span when its start lies inside it."""
+    tags = ["O"] * len(tokens)
+    for span in sorted(spans, key=lambda s: s["start"]):
+        first = True
+        for i, (_, s, e) in enumerate(tokens):
+            if span["start"] <= s < span["end"] and tags[i] == "O":
+                tags[i] = ("B-" if first else "I-") + span["type"]
+                first = False
+    return tags
+
+
+def bio_to_spans(text: str, tokens: Sequence[tuple[str, int, int]], tags: Sequence[str],
+                 scores: Sequence[float] | None = None) -> list[dict]:
+    """Spans from BIO tags (an I- after O or another type starts a new span, as seqeval does).
+
+    With ``scores`` (one per token), each span gets the mean score of its tokens.
+    """
+    spans: list[dict] = []
+    cur: dict | None = None
+    cur_scores: list[float] = []
+
+    def close():
+        nonlocal cur, cur_scores
+        if cur is not None:
+            cur["text"] = text[cur["start"]:cur["end"]]
+            if scores is not None:
+                cur["score"] = round(sum(cur_scores) / len(cur_scores), 4)
+            spans.append(cur)
+        cur, cur_scores = None, []
+
+    for i, ((_, s, e), tag) in enumerate(zip(tokens, tags)):
+        if tag == "O" or "-" not in tag:
+            close()
+            continue
+        prefix, typ = tag.split("-", 1)
+        if typ not in SPAN_TYPES:
+            close()
+            continue
+        if prefix == "B" or cur is None or cur["type"] != typ:
+            close()
+            cur = {"type": typ, "start": s, "end": e}
+        else:
+            cur["end"] = e
+        if scores is not None:
+            cur_scores.append(float(scores[i]))
+    close()
+    return spans

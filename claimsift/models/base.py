@@ -1,0 +1,103 @@
+"""The interface every claimsift model implements, whatever it is inside.
+
+Evaluation and prediction only use these methods, so they never ask which
+model they hold:
+
+- ``ClassifierModel`` (task=classify): sentence → one of ``labels.CLASSES``.
+- ``SpanModel`` (task=extract): sentence → SOURCE / CUE / CONTENT spans,
+  each ``{"type", "start", "end", "text", "score"}`` with offsets into the
+  sentence.
+
+``save(path)`` writes everything needed into the folder ``path`` (including
+a ``claimsift_model.json`` naming the class); ``load_model(path)`` reads it
+back without the caller knowing the class.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+MODEL_META = "claimsift_model.json"
+
+
+class _Saveable(ABC):
+    task: str = ""
+
+    @abstractmethod
+    def save(self, path: str | Path) -> None:
+        """Write the model into folder ``path``; must call ``write_model_meta``."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, path: str | Path) -> "_Saveable":
+        """Read a model written by ``save``."""
+
+    def write_model_meta(self, path: str | Path, **extra) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        meta = {"class": f"{type(self).__module__}.{type(self).__qualname__}", "task": self.task, **extra}
+        (path / MODEL_META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+
+class ClassifierModel(_Saveable):
+    """Sentence classifier. ``classes_`` is the sorted class list, the column order of ``predict_proba``."""
+
+    task = "classify"
+    classes_: list[str]
+
+    @abstractmethod
+    def fit(self, texts: Sequence[str], labels: Sequence[str], *, soft_labels: np.ndarray | None = None,
+            eval_texts: Sequence[str] | None = None, eval_labels: Sequence[str] | None = None) -> "ClassifierModel":
+        """Train on sentences and their class names; return self."""
+
+    @abstractmethod
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """(n_sentences, n_classes) probabilities, columns in ``classes_`` order."""
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        """The most probable class name of each sentence."""
+        if len(texts) == 0:
+            return []
+        proba = self.predict_proba(texts)
+        return [self.classes_[i] for i in proba.argmax(axis=1)]
+
+
+class SpanModel(_Saveable):
+    """Attribution span extractor over word tokens (``claimsift.data.tokens.tokenize``)."""
+
+    task = "extract"
+    tags_: list[str]
+
+    @abstractmethod
+    def fit(self, texts: Sequence[str], spans: Sequence[Sequence[dict]], *,
+            eval_texts: Sequence[str] | None = None, eval_spans: Sequence[Sequence[dict]] | None = None) -> "SpanModel":
+        """Train on sentences and their gold or weak spans; return self."""
+
+    @abstractmethod
+    def predict_proba(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """One (n_word_tokens, n_tags) array per sentence, columns in ``tags_`` order."""
+
+    @abstractmethod
+    def predict(self, texts: Sequence[str]) -> list[list[dict]]:
+        """Spans per sentence: ``{"type", "start", "end", "text", "score"}``, offsets into the sentence."""
+
+
+def load_model(path: str | Path) -> ClassifierModel | SpanModel:
+    """Load any model folder written by ``save``. Raises FileNotFoundError / ValueError with the path."""
+    path = Path(path)
+    meta_file = path / MODEL_META
+    if not meta_file.is_file():
+        raise FileNotFoundError(f"{path}: not a claimsift model folder (no {MODEL_META})")
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    module_name, _, cls_name = meta["class"].rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), cls_name)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"{meta_file}: unknown model class {meta['class']!r} ({exc})") from None
+    return cls.load(path)
