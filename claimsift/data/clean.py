@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 BOILERPLATE: list[tuple[str, re.Pattern]] = [
     ("ad slot", re.compile(r"^\d{2,4}\s*[x×]\s*\d{2,4}$", re.I)),
     ("read more", re.compile(r"^(read more|related|see also|recommended)\b.{0,40}:?$", re.I)),
-    ("source line", re.compile(r"^source\s*[»:>]", re.I)),
+    # "Source » iranfocus": a site credit of one or two words, not "Source: officials told ...".
+    ("source line", re.compile(r"^source\s*[»:>]+\s*\S+(\s+\S+)?$", re.I)),
     ("social counter", re.compile(r"^\d[\d,.]*k?\s+(people|others)\s+(are\s+)?(talking about|like|liked|shared)\b", re.I)),
     ("comment prompt", re.compile(r"^(no comments?:?|post a comment|leave a (comment|reply)|\d+\s+comments?|comments?\s*\(\d+\))$", re.I)),
     ("comment prompt", re.compile(r"\b(issues with commenting|join the (discussion|conversation)|comment policy)\b", re.I)),

@@ -290,7 +290,7 @@ def span_source_cue_content(text: str) -> list[Attribution]:
         if not src_text or len(src_text.split()) > 14 or not (src_text[0].isupper() or src_text[0].isdigit()
                                                               or src_text[0] in OPEN_Q):
             continue
-        if re.search(r"\b(been|being|was|were|is|are)\s+\w+$", vg.group(), re.I) and "reportedly" not in vg.group():
+        if re.search(r"\b(been|being|was|were|is|are)\s+$", before, re.I):
             continue  # passive ("have been reported"): the subject is not the source
         pos = vg.end()
         verb = vg.group().split()[-1].lower()
