@@ -1,0 +1,135 @@
+"""The hand-annotated gold set: validate it, join it to sentences, round-trip it through Label Studio.
+
+    claimsift gold check                                  # every data/gold/*.jsonl
+    claimsift gold check data/gold/seeds.jsonl --articles seeds
+    claimsift gold export-labelstudio data/built/seeds/sentences.jsonl ls/tasks.json
+    claimsift gold import-labelstudio ls/export.json data/gold/new.jsonl
+
+The annotation rules are in ``docs/annotation-guide.md``; the gold format is
+described in ``data/gold/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Iterable
+
+from claimsift.gold.check import check_files, check_records, load_articles, read_gold
+
+__all__ = ["check_records", "match_gold", "describe_unmatched", "load_gold", "main"]
+
+DEFAULT_GLOB = "data/gold/*.jsonl"
+
+
+def load_gold(path: str | Path) -> list[dict]:
+    """Read and validate a gold file; raise ValueError listing its problems (one per line)."""
+    records, problems = read_gold(path)
+    problems += check_records(records, str(path))
+    if problems:
+        raise ValueError(f"{path}: {len(problems)} problem(s) in the gold file:\n" + "\n".join(problems))
+    return [{k: v for k, v in r.items() if k != "_line"} for r in records]
+
+
+def match_gold(sentences: Iterable[dict], gold_records: Iterable[dict]) -> tuple[list[tuple[dict, dict]], list[dict]]:
+    """Join gold records to sentences by (doc_id, start, end).
+
+    Returns ``(matched, unmatched)``: ``matched`` is a list of
+    ``(sentence, gold_record)`` pairs in sentence order; ``unmatched`` holds
+    every gold record that no sentence matches (a changed segmentation, a
+    changed cleaning, or an article not in the dataset), for the caller to
+    report (:func:`describe_unmatched` words it). A record whose offsets match
+    but whose text differs is unmatched too.
+    """
+    by_key = {(g["doc_id"], g["start"], g["end"]): g for g in gold_records}
+    used: set[tuple] = set()
+    matched = []
+    for sent in sentences:
+        key = (sent["doc_id"], sent["start"], sent["end"])
+        gold = by_key.get(key)
+        if gold is not None and gold["text"] == sent["text"]:
+            matched.append((sent, gold))
+            used.add(key)
+    unmatched = [g for k, g in by_key.items() if k not in used]
+    return matched, unmatched
+
+
+def describe_unmatched(unmatched: Iterable[dict], sentences: Iterable[dict]) -> list[str]:
+    """One line per unmatched gold record saying why it matches no sentence."""
+    by_doc: dict[str, list[dict]] = {}
+    for s in sentences:
+        by_doc.setdefault(s["doc_id"], []).append(s)
+    lines = []
+    for g in unmatched:
+        head = f"gold {g['sent_id']} ({g['doc_id']} {g['start']}-{g['end']})"
+        doc = by_doc.get(g["doc_id"])
+        if not doc:
+            lines.append(f"{head}: article not in the dataset")
+            continue
+        overlapping = [s for s in doc if s["start"] < g["end"] and g["start"] < s["end"]]
+        if any(s["start"] == g["start"] and s["end"] == g["end"] for s in overlapping):
+            lines.append(f"{head}: sentence text changed (cleaning differs)")
+        elif overlapping:
+            parts = ", ".join(f"{s['start']}-{s['end']}" for s in overlapping)
+            lines.append(f"{head}: segmentation changed; now overlaps sentence(s) {parts}")
+        else:
+            lines.append(f"{head}: no sentence at these offsets")
+    return lines
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="claimsift gold", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("check", help="validate gold JSONL files; exit 1 with one line per problem")
+    c.add_argument("paths", nargs="*", help=f"gold files (default: {DEFAULT_GLOB})")
+    c.add_argument("--articles", help="also check sentence texts against these articles' cleaned text")
+    e = sub.add_parser("export-labelstudio", help="sentences or gold JSONL → Label Studio tasks JSON (+ config .xml)")
+    e.add_argument("sentences")
+    e.add_argument("out")
+    i = sub.add_parser("import-labelstudio", help="Label Studio JSON export → gold JSONL")
+    i.add_argument("export")
+    i.add_argument("out")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        if args.command == "check":
+            return _check(args.paths, args.articles)
+        if args.command == "export-labelstudio":
+            from claimsift.gold.labelstudio import export_labelstudio
+
+            n, config = export_labelstudio(args.sentences, args.out)
+            print(f"wrote {n} tasks to {args.out} and the labeling config to {config}")
+            return 0
+        from claimsift.gold.labelstudio import import_labelstudio
+
+        n, skipped = import_labelstudio(args.export, args.out)
+        for line in skipped:
+            print(line, file=sys.stderr)
+        print(f"wrote {n} gold records to {args.out} ({len(skipped)} task(s) skipped); "
+              f"run `claimsift gold check {args.out}`")
+        return 0
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"claimsift gold: {exc}", file=sys.stderr)
+        return 1
+
+
+def _check(paths: list[str], articles_path: str | None) -> int:
+    files = [Path(p) for p in paths] or sorted(Path().glob(DEFAULT_GLOB))
+    if not files:
+        print(f"claimsift gold check: no gold files ({DEFAULT_GLOB} is empty)", file=sys.stderr)
+        return 1
+    absent = [f for f in files if not f.is_file()]
+    if absent:
+        print(f"claimsift gold check: {', '.join(map(str, absent))}: no such file", file=sys.stderr)
+        return 1
+    articles = load_articles(articles_path) if articles_path else None
+    n, problems = check_files(files, articles)
+    for line in problems:
+        print(line, file=sys.stderr)
+    verdict = f"{len(problems)} problem(s)" if problems else "ok"
+    print(f"checked {n} gold records in {len(files)} file(s): {verdict}")
+    return 1 if problems else 0

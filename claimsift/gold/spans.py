@@ -1,0 +1,55 @@
+"""Turn the span strings an annotator chose into spans with exact offsets.
+
+An annotator writes what each span says, not where it is:
+
+    make_spans(text, [{"SOURCE": "two Iraqi security officials", "CUE": "told",
+                       "CONTENT": "Militias backed by ... in years"}])
+
+A string (matched as whole words) that occurs more than once in the sentence is ambiguous and raises;
+name the occurrence with a pair ``("said", 1)`` (0-based). The result is in
+the gold span format, sorted by start, ``attr`` numbered by the order of each
+attribution's first span.
+"""
+
+from __future__ import annotations
+
+import re
+
+from claimsift.labels import SPAN_TYPES
+
+Piece = str | tuple[str, int]
+
+
+def locate(text: str, piece: Piece) -> tuple[int, int]:
+    """(start, end) of ``piece`` in ``text``; raise ValueError if absent or ambiguous."""
+    want, nth = (piece, None) if isinstance(piece, str) else piece
+    # Whole words only: "he" must not match inside "these".
+    pattern = (r"(?<!\w)" if want[:1].isalnum() else "") + re.escape(want) + (r"(?!\w)" if want[-1:].isalnum() else "")
+    hits = [m.start() for m in re.finditer(pattern, text)] if want else []
+    if not hits:
+        raise ValueError(f"{want!r} is not in the sentence {text[:80]!r}")
+    if nth is None and len(hits) > 1:
+        raise ValueError(f"{want!r} occurs {len(hits)} times in {text[:80]!r}; name the occurrence as (text, n)")
+    k = hits[nth or 0] if nth is None or nth < len(hits) else None
+    if k is None:
+        raise ValueError(f"{want!r} has no occurrence {nth} in {text[:80]!r}")
+    return k, k + len(want)
+
+
+def make_spans(text: str, attributions: list[dict[str, Piece | list[Piece]]]) -> list[dict]:
+    """Gold spans of ``text`` from one dict per attribution (span type → string(s))."""
+    spans = []
+    for k, attribution in enumerate(attributions):
+        for span_type, pieces in attribution.items():
+            if span_type not in SPAN_TYPES:
+                raise ValueError(f"unknown span type {span_type!r} (expected one of {', '.join(SPAN_TYPES)})")
+            for piece in pieces if isinstance(pieces, list) else [pieces]:
+                start, end = locate(text, piece)
+                spans.append({"type": span_type, "start": start, "end": end, "text": text[start:end], "attr": k})
+    spans.sort(key=lambda s: (s["start"], s["end"]))
+    order: dict[int, int] = {}
+    for s in spans:
+        order.setdefault(s["attr"], len(order))
+    for s in spans:
+        s["attr"] = order[s["attr"]]
+    return spans
