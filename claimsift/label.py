@@ -27,8 +27,8 @@ from claimsift.config import CONFIG_DIR, seed_everything, to_dict
 from claimsift.data.dataset import assign_splits, write_dataset
 from claimsift.data.ingest import Skipped, read_articles
 from claimsift.data.labeling import LF_NAMES
-from claimsift.data.labelmodel import fit_predict_proba, lf_analysis, votes_matrix
-from claimsift.data.pipeline import process_article, weak_annotate
+from claimsift.data.labelmodel import lf_analysis
+from claimsift.data.pipeline import process_article, weak_label
 from claimsift.io import fingerprint
 from claimsift.labels import CLASSES
 
@@ -39,6 +39,10 @@ def label(cfg: DictConfig) -> dict:
     """Build the dataset; return its summary (counts, LF table, weak-vs-gold scores)."""
     seed_everything(cfg.seed)
     data = cfg.data
+    if data.get("reader") == "brat":  # annotated brat folders (PolNeAR): gold spans, raw-text offsets
+        from claimsift.data.polnear import build_polnear
+
+        return build_polnear(cfg)
     t0 = time.perf_counter()
 
     articles, sentences, skipped = [], [], []
@@ -66,20 +70,8 @@ def label(cfg: DictConfig) -> dict:
         raise SystemExit(f"claimsift label: {data.path}: no sentences to label ({len(skipped)} file(s) skipped)")
 
     t_lf = time.perf_counter()
-    votes = []
-    for sent in tqdm(sentences, desc="labeling functions", unit="sent", file=sys.stderr):
-        v, spans = weak_annotate(sent)
-        votes.append(v)
-        sent["lf_votes"] = [{"lf": n, "label": x} for n, x in zip(LF_NAMES, v) if x != -1]
-        sent["spans"] = spans
-    L = votes_matrix(votes)
-    lm = cfg.label_model
-    proba = fit_predict_proba(L, lm.kind, seed=cfg.seed, n_epochs=lm.n_epochs, lr=lm.lr, l2=lm.l2,
-                              default_class=lm.default_class)
+    L = weak_label(sentences, cfg.label_model, cfg.seed)
     lf_seconds = time.perf_counter() - t_lf
-    for sent, p in zip(sentences, proba):
-        sent["weak_probs"] = [round(float(x), 6) for x in p]
-        sent["weak_label"] = CLASSES[int(p.argmax())]
 
     gold_report = _join_gold(cfg.gold, sentences)
 

@@ -73,12 +73,14 @@ def write_dataset(out_dir: str | Path, sentences: list[dict], articles: list[dic
         write_json(tmp / "summary.json", summary)
         (tmp / "lf_summary.md").write_text(lf_table_md, encoding="utf-8")
         columns = list(feats)
+        rows = {split: [{c: s.get(c) for c in columns} for s in sentences if s["split"] == split] for split in SPLITS}
+        # An empty split (PolNeAR has no test) needs from_dict and one shard to load back in datasets 5.
         dd = DatasetDict({
-            split: Dataset.from_list([{c: s.get(c) for c in columns} for s in sentences if s["split"] == split],
-                                     features=feats)
-            for split in SPLITS
+            split: Dataset.from_list(r, features=feats) if r else Dataset.from_dict({c: [] for c in columns},
+                                                                                     features=feats)
+            for split, r in rows.items()
         })
-        dd.save_to_disk(str(tmp / "dataset"))
+        dd.save_to_disk(str(tmp / "dataset"), num_shards={split: 1 for split, r in rows.items() if not r})
     return out_dir
 
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+
+import numpy as np
+from tqdm import tqdm
+
 from claimsift.data.clean import clean
 from claimsift.data.ingest import RawArticle
-from claimsift.data.labeling import apply_lfs, weak_spans
+from claimsift.data.labeling import LF_NAMES, apply_lfs, weak_spans
+from claimsift.data.labelmodel import fit_predict_proba, votes_matrix
 from claimsift.data.segment import segment
+from claimsift.labels import ABSTAIN, CLASSES
 
 
 def process_article(raw: RawArticle) -> tuple[dict, list[dict]]:
@@ -26,3 +33,23 @@ def process_article(raw: RawArticle) -> tuple[dict, list[dict]]:
 def weak_annotate(sentence: dict) -> tuple[list, list[dict]]:
     """Labeling-function votes and weak spans for one sentence record."""
     return apply_lfs(sentence["text"]), weak_spans(sentence["text"])
+
+
+def weak_label(sentences: list[dict], label_model, seed: int) -> np.ndarray:
+    """Fill lf_votes, spans, weak_probs and weak_label of every sentence record in place.
+
+    ``label_model`` is the ``label_model`` config node. Returns the label matrix.
+    """
+    votes = []
+    for sent in tqdm(sentences, desc="labeling functions", unit="sent", file=sys.stderr):
+        v, spans = weak_annotate(sent)
+        votes.append(v)
+        sent["lf_votes"] = [{"lf": n, "label": x} for n, x in zip(LF_NAMES, v) if x != ABSTAIN]
+        sent["spans"] = spans
+    L = votes_matrix(votes)
+    proba = fit_predict_proba(L, label_model.kind, seed=seed, n_epochs=label_model.n_epochs, lr=label_model.lr,
+                              l2=label_model.l2, default_class=label_model.default_class)
+    for sent, p in zip(sentences, proba):
+        sent["weak_probs"] = [round(float(x), 6) for x in p]
+        sent["weak_label"] = CLASSES[int(p.argmax())]
+    return L
