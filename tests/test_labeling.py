@@ -113,3 +113,38 @@ def test_spans_never_overlap():
     spans = sorted(lf.weak_spans(text), key=lambda s: s["start"])
     for a, b in zip(spans, spans[1:]):
         assert a["end"] <= b["start"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    # Doubled-apostrophe quotes with the attribution in the middle: two CONTENT pieces of one attribution.
+    ("''I think they'll do the right thing,'' Mr. Rendell said, ''and the right thing is clear.''",
+     {("CONTENT", "''I think they'll do the right thing,''"), ("SOURCE", "Mr. Rendell"), ("CUE", "said"),
+      ("CONTENT", "''and the right thing is clear.''")}),
+    # An inverted cue takes the whole noun phrase after it, apposition included.
+    ("“The Border Patrol has done an incredible job,” said Gen. Barry McCaffrey, the former drug policy director.",
+     {("CONTENT", "“The Border Patrol has done an incredible job,”"), ("CUE", "said"),
+      ("SOURCE", "Gen. Barry McCaffrey, the former drug policy director")}),
+    # A clause opener is not part of the SOURCE; a pronoun is a SOURCE; cue adjuncts stay out of the CONTENT.
+    ("But even as Trump claimed on Tuesday that the cases differed, the prosecutors said they were alike.",
+     {("SOURCE", "Trump"), ("CUE", "claimed"), ("CONTENT", "the cases differed"), ("SOURCE", "the prosecutors"),
+      ("CUE", "said"), ("CONTENT", "they were alike")}),
+    ("In a speech last July, he said the wall would be built.",
+     {("SOURCE", "he"), ("CUE", "said"), ("CONTENT", "the wall would be built")}),
+    # Content, Source said + an adjunct of the cue.
+    ("Donald Trump is on solid ground attacking Bill Clinton, Carly Fiorina said Monday.",
+     {("CONTENT", "Donald Trump is on solid ground attacking Bill Clinton"), ("SOURCE", "Carly Fiorina"),
+      ("CUE", "said")}),
+    # A bare attribution whose content is in the next sentence.
+    ("Bush said.", {("SOURCE", "Bush"), ("CUE", "said")}),
+])
+def test_span_rules_polnear_patterns(text, expected):
+    assert _spans(text) == expected
+    spans = sorted(lf.weak_spans(text), key=lambda s: s["start"])
+    for a, b in zip(spans, spans[1:]):
+        assert a["end"] <= b["start"]
+
+
+def test_span_attributions_name_their_rule():
+    got = lf.span_attributions("“Iraq is not an occupied country,” said Iraqi MP Adnan al-Zarfi.")
+    assert [name for name, _ in got] == ["span_quote_then_tail"]
+    assert lf.span_attributions("Officials said the talks stalled.", [lf.span_hedge]) == []

@@ -185,23 +185,68 @@ def apply_lfs(text: str) -> list[str | int]:
 Span = dict
 Attribution = list[Span]
 
-OPEN_Q, CLOSE_Q = "“\"‘", "”\"’"
+# Quotation marks: curly, straight, and the doubled apostrophes of some newspapers ('' ... '').
+Q_OPEN, Q_CLOSE = r"(?:“|''|\"|‘)", r"(?:”|''|\"|’)"
+OPEN_Q, CLOSE_Q = "“\"‘'", "”\"’'"
+SPAN_CUE_RE = _phrase_re(lx.SPAN_CUE_VERBS)
 _CUE_GROUP = (r"(?:(?:has|have|had|was|were|is|are|would|will|also|later|further|once|then|reportedly|"
-              r"allegedly|previously|severely|strongly|publicly)\s+){0,3}")
-VERB_GROUP_RE = re.compile(_CUE_GROUP + r"(?:" + CUE_RE.pattern + r")", re.I)
-NP_END_RE = re.compile(r",| while | who | which | on (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
-                       r"January|February|March|April|May|June|July|August|September|October|November|December)"
-                       r"| on \d| in an? | at the time| last | this ", re.I)
-SENT_END_RE = re.compile(r"[\s.!?…]+$")
+              r"allegedly|previously|repeatedly|recently|never|often|publicly)\s+){0,3}")
+VERB_GROUP_RE = re.compile(_CUE_GROUP + r"(?:" + SPAN_CUE_RE.pattern + r")", re.I)
+_DAYS = (r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|"
+         r"July|August|September|October|November|December)")
+# Adjuncts of the cue: neither source nor content ("on Monday", "in a statement", "last week").
+ADJUNCT_RE = re.compile(r"(?:,?\s+(?:(?:on|last|this|earlier|late|early)\s+" + _DAYS + r"(?:\s+(?:night|morning|"
+                        r"afternoon|evening|\d+))?|" + _DAYS + r"(?:\s+\d+)?|(?:last|this|earlier|later)\s+(?:week|"
+                        r"month|year|night)|in\s+(?:a|an|his|her|their)\s+(?:[\w-]+\s+){0,2}(?:statement|interview|"
+                        r"speech|post|tweet|email|letter|op-ed|memo)|on\s+(?:Twitter|Facebook|CNN|Fox News|MSNBC|"
+                        r"NBC|CBS|ABC)|at\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:rally|event|debate|"
+                        r"meeting|conference|briefing|hearing|forum)|earlier|later|recently|again|repeatedly|"
+                        r"yesterday|today|afterward|publicly|privately|flatly))+", re.I)
+NP_END_RE = re.compile(r",| while | who | which | on " + _DAYS + r"| on \d| in an? | at the time| last | this ", re.I)
+SENT_END_RE = re.compile(r"[\s.!?…:]+$")
+# A SOURCE starts after the last clause break before the cue, without its clause opener.
+CLAUSE_BREAK_RE = re.compile(r"(?:[,;:(—]|--|\bthat\b|[“\"]|'')\s*")
+LEADER_RE = re.compile(r"^(?:(?:" + "|".join(lx.SOURCE_LEADERS) + r")\b[\s,]*)+", re.I)
+# Words that open an adverbial phrase, not a noun phrase ("In Iowa, he said").
+OPENER_RE = re.compile(r"^(?:in|at|on|after|during|for|with|from|by|despite|since|last|this|earlier|later|"
+                       r"before|under|over|like|unlike|asked|speaking|without|instead|here|there|now|then|today|"
+                       r"yesterday|still|again|meanwhile|however|but|and|so|yet|as|if|when|while|although|"
+                       r"though|because|what|it|the|a|an|this|that)\b", re.I)
+PRONOUN_RE = re.compile(r"^(?:" + "|".join(lx.SOURCE_PRONOUNS) + r")\b", re.I)
+# A subject ending in one of these is not a noun phrase ("he went on to say", "it is not").
+NOT_NP_END_RE = re.compile(r"\b(?:to|of|in|on|at|for|with|by|from|is|was|are|were|be|been|not|n't|did|does|do|"
+                           r"and|or|but|has|have|had|would|will|could|should|can|may|might|must|also|just|then|"
+                           r"as|than|if|when|what|how|why|because|so)$", re.I)
+ADDRESSEE_VERBS = {"told", "tells", "telling", "quoted", "advised", "urged", "asked", "asks", "ask", "warned",
+                   "reminded", "assured", "informed"}
+ADDRESSEE_RE = re.compile(r"\s+(?:(?:the|a|an|his|her|their)\s+)?(?:[A-Z][\w.\-’']*(?:\s+[A-Z][\w.\-’']*)*|"
+                          r"reporters|journalists|supporters|voters|the crowd|the audience|the gathering|me|us|"
+                          r"him|her|them|you|it)(?=[\s,.:;]|$)")
+TRAILING_LINK_RE = re.compile(r"(?:[\s,;]+(?:and|but|or|while|as|whereas|so))*[\s,;—-]*$", re.I)
 
 
 def _span(typ: str, text: str, start: int, end: int) -> Span | None:
     """A span trimmed of spaces and trailing commas; None when empty."""
-    while start < end and text[start] in " ,;:":
+    while start < end and text[start] in " ,;:\u00a0":
         start += 1
-    while end > start and text[end - 1] in " ,;:":
+    while end > start and text[end - 1] in " ,;:\u00a0":
         end -= 1
     return {"type": typ, "start": start, "end": end} if end > start else None
+
+
+def _keep(*spans: Span | None) -> Attribution:
+    return [s for s in spans if s]
+
+
+def _sentence_end(text: str) -> int:
+    m = SENT_END_RE.search(text)
+    return m.start() if m else len(text)
+
+
+def _inside_quote(text: str, pos: int) -> bool:
+    before = text[:pos]
+    return (before.count("“") > before.count("”") or before.count('"') % 2 == 1
+            or before.count("''") % 2 == 1)
 
 
 def _noun_phrase_after(text: str, pos: int, limit: int | None = None) -> tuple[int, int]:
@@ -212,39 +257,89 @@ def _noun_phrase_after(text: str, pos: int, limit: int | None = None) -> tuple[i
     return pos, (tail.start() if tail else stop)
 
 
+def _source_after(text: str, pos: int) -> tuple[int, int]:
+    """The SOURCE after an inverted cue ("said Gov. Terry Branstad of Iowa, who ..."): the rest of the
+    sentence with its appositions and relative clauses, short of a cue adjunct or a following quotation."""
+    end = _sentence_end(text)
+    quote = re.search(r",\s*" + Q_OPEN, text[pos:end])
+    if quote:
+        end = pos + quote.start()
+    adj = ADJUNCT_RE.match(text, pos + len(text[pos:]) - len(text[pos:].lstrip()))
+    start = adj.end() if adj else pos
+    m = re.search(r"\s+(?:on|last|this)\s+" + _DAYS + r"\b|,\s+(?:adding|saying|noting|calling)\b", text[start:end])
+    return start, (start + m.start() if m else end)
+
+
+def _source_before(text: str, cue: int, floor: int = 0) -> tuple[int, int] | None:
+    """The subject noun phrase right before a cue, or None when what stands there is no plausible SOURCE."""
+    breaks = [m.end() for m in CLAUSE_BREAK_RE.finditer(text, floor, cue)]
+    s0 = breaks[-1] if breaks else floor
+    lead = LEADER_RE.match(text[s0:cue])
+    if lead:
+        s0 += lead.end()
+    src = text[s0:cue].strip()
+    if not src or len(src.split()) > 10 or any(q in src for q in "“”\"‘’()"):
+        return None
+    if not (src[0].isupper() or src[0].isdigit() or PRONOUN_RE.match(src)) or NOT_NP_END_RE.search(src):
+        return None
+    if text[:s0].rstrip().endswith(",") and not PRONOUN_RE.match(src):
+        # "Matt Bennett, a founder of Third Way, said": the apposition belongs to the SOURCE.
+        whole = text[floor:cue]
+        lead = LEADER_RE.match(whole)
+        w0 = floor + (lead.end() if lead else 0)
+        np = text[w0:cue].strip()
+        if (np and np[0].isupper() and len(np.split()) <= 25 and not any(q in np for q in "“”\"‘’;:")
+                and not OPENER_RE.match(np) and np.count(",") <= 3):
+            return w0, w0 + len(text[w0:cue].rstrip(" ,"))
+    return s0, s0 + len(text[s0:cue].rstrip())
+
+
+def _content_start(text: str, pos: int, verb: str) -> int:
+    """Where the content begins after a cue: past the addressee, cue adjuncts and a "that"."""
+    if verb in ADDRESSEE_VERBS:
+        addressee = ADDRESSEE_RE.match(text, pos)
+        if addressee and not re.match(r"\s+(?:that|whether|if|to)\b", text[pos:]):
+            pos = addressee.end()
+    adj = ADJUNCT_RE.match(text, pos)
+    if adj:
+        pos = adj.end()
+    m = re.match(r"[\s,:]*(?:that\b)?", text[pos:])
+    return pos + m.end()
+
+
 def span_quote_then_tail(text: str) -> list[Attribution]:
-    """“Content,” said Source / “Content,” Source said / “Content,” X quoted Source as saying."""
-    if not text or text[0] not in OPEN_Q:
-        return []
-    close = max(text.rfind(c) for c in "”\"")
-    if close <= 0 or close >= len(text) - 2:
-        return []
-    # The quotation ends at the last closing mark followed by a comma-ish tail.
-    m = re.match(r"[“\"].*?[,.!?]\s*[”\"]", text)
-    if not m:
+    """“Content,” said Source / “Content,” Source said / “A,” Source said, “B.” / “Content,” X quoted Source as saying."""
+    m = re.match(Q_OPEN + r"(?:(?!" + Q_CLOSE + r").)*?[,.!?]\s*" + Q_CLOSE, text)
+    if not m or m.end() >= len(text) - 2:
         return []
     q_end = m.end()
-    rest = text[q_end:]
     content = _span("CONTENT", text, 0, q_end)
-    lead = len(rest) - len(rest.lstrip(" ,"))
-    r0 = q_end + lead
+    r0 = q_end + len(text[q_end:]) - len(text[q_end:].lstrip(" ,"))
     quoted = re.match(r"(.+?)\s+(quoted)\s+(.+?)\s+as saying", text[r0:])
     if quoted:
-        cue = _span("CUE", text, r0 + quoted.start(2), r0 + quoted.end(2))
-        src = _span("SOURCE", text, r0 + quoted.start(3), r0 + quoted.end(3))
-        return [[s for s in (content, cue, src) if s]]
+        return [_keep(content, _span("CUE", text, r0 + quoted.start(2), r0 + quoted.end(2)),
+                      _span("SOURCE", text, r0 + quoted.start(3), r0 + quoted.end(3)))]
     vg = VERB_GROUP_RE.match(text, r0)
     if vg:  # said Source
-        s0, s1 = _noun_phrase_after(text, vg.end())
-        cue = _span("CUE", text, vg.start(), vg.end())
-        src = _span("SOURCE", text, s0, s1)
-        return [[s for s in (content, cue, src) if s]]
-    vg = VERB_GROUP_RE.search(text, r0)
-    if vg and vg.start() - r0 < 80:  # Source said
-        src = _span("SOURCE", text, r0, vg.start())
-        cue = _span("CUE", text, vg.start(), vg.end())
-        return [[s for s in (content, src, cue) if s]]
-    return []
+        s0, s1 = _source_after(text, vg.end())
+        src, cue = _span("SOURCE", text, s0, s1), _span("CUE", text, vg.start(), vg.end())
+        rest = s1
+    else:  # Source said
+        vg = VERB_GROUP_RE.search(text, r0)
+        if not vg or _source_before(text, vg.start(), r0) is None:
+            return []
+        s0, s1 = _source_before(text, vg.start(), r0)
+        if s0 != r0:
+            return []
+        src, cue = _span("SOURCE", text, s0, s1), _span("CUE", text, vg.start(), vg.end())
+        adj = ADJUNCT_RE.match(text, vg.end())
+        rest = adj.end() if adj else vg.end()
+    second = re.match(r"[\s,:]*(" + Q_OPEN + r".*)$", text[rest:])
+    if second:  # the quotation goes on after the attribution
+        body = second.group(1).rstrip()
+        more = _span("CONTENT", text, rest + second.start(1), rest + second.start(1) + len(body))
+        return [_keep(content, src, cue, more)]
+    return [_keep(content, src, cue)]
 
 
 def span_according_to(text: str) -> list[Attribution]:
@@ -253,62 +348,70 @@ def span_according_to(text: str) -> list[Attribution]:
     if not m:
         return []
     cue = _span("CUE", text, m.start(), m.start() + len("according to"))
-    if m.start() == 0 or text[:m.start()].strip() in ("",):
+    if not text[:m.start()].strip():
         comma = text.find(",", m.end())
         if comma < 0:
             return []
         src = _span("SOURCE", text, m.end(), comma)
-        end = SENT_END_RE.search(text)
-        content = _span("CONTENT", text, comma + 1, end.start() if end else len(text))
+        content = _span("CONTENT", text, comma + 1, _sentence_end(text))
     else:
         s0, s1 = _noun_phrase_after(text, m.end())
         src = _span("SOURCE", text, s0, s1)
-        content = _span("CONTENT", text, 0, m.start())
-    return [[s for s in (content, cue, src) if s]]
+        end = m.start()
+        link = TRAILING_LINK_RE.search(text, 0, end)
+        content = _span("CONTENT", text, 0, link.start() if link else end)
+    return [_keep(content, cue, src)]
+
+
+TAIL_RE = re.compile(r",\s+((?:the |a |an |one |two )?[\w’'.\- ]{1,60}?)\s+(" + VERB_GROUP_RE.pattern + r")("
+                     + ADJUNCT_RE.pattern + r")?\s*[.!?]?$", re.I)
+INVERTED_TAIL_RE = re.compile(r",\s+(" + VERB_GROUP_RE.pattern + r")\s+(?=[A-Z])", re.I)
 
 
 def span_tail_attribution(text: str) -> list[Attribution]:
-    """Content, source said. (“A number of these attacks ..., he explained.”)"""
-    m = re.search(r",\s+((?:the |a |an |one |two )?[\w’'\- ]{1,60}?)\s+(" + VERB_GROUP_RE.pattern + r")\s*\.?$",
-                  text, re.I)
-    if not m or len(m.group(1).split()) > 8:
-        return []
-    return [[s for s in (_span("CONTENT", text, 0, m.start()), _span("SOURCE", text, m.start(1), m.end(1)),
-                         _span("CUE", text, m.start(2), m.end(2))) if s]]
+    """Content, source said. (“A number of these attacks ..., he explained.”) / Content, said Source."""
+    m = TAIL_RE.search(text)
+    if m and len(m.group(1).split()) <= 8 and _source_before(text, m.start(2), m.start(1)) == (m.start(1), m.end(1)):
+        return [_keep(_span("CONTENT", text, 0, m.start()), _span("SOURCE", text, m.start(1), m.end(1)),
+                      _span("CUE", text, m.start(2), m.end(2)))]
+    m = INVERTED_TAIL_RE.search(text)
+    if (m and len(text[:m.start()].split()) >= 6 and m.group(1).split()[-1].lower() in ("said", "says", "added", "wrote")
+            and _source_before(text, m.start(1)) is None and not _inside_quote(text, m.start())):
+        s0, s1 = _source_after(text, m.end(1))
+        if 0 < len(text[s0:s1].split()) <= 25:
+            return [_keep(_span("CONTENT", text, 0, m.start()), _span("CUE", text, m.start(1), m.end(1)),
+                          _span("SOURCE", text, s0, s1))]
+    return []
 
 
 def span_source_cue_content(text: str) -> list[Attribution]:
-    """Source cue (that) content: "Security officials told Reuters that it was linked to ..."."""
+    """Source cue (that) content, as often as it occurs: "Security officials told Reuters that it was ...".
+
+    The content of one attribution ends where the next attribution's source begins.
+    """
+    found = []  # (source start, source end, cue match)
+    floor = 0
     for vg in VERB_GROUP_RE.finditer(text):
-        before = text[:vg.start()]
-        if before.count("“") > before.count("”"):  # inside a quotation
+        if vg.start() < floor or _inside_quote(text, vg.start()):
             continue
-        # The source is the noun phrase right before the cue, after any opening clause.
-        clause = max(before.rfind(", "), before.rfind("; "))
-        s0 = clause + 2 if clause >= 0 else 0
-        src_text = text[s0:vg.start()].strip()
-        if not src_text or len(src_text.split()) > 14 or not (src_text[0].isupper() or src_text[0].isdigit()
-                                                              or src_text[0] in OPEN_Q):
-            continue
-        if re.search(r"\b(been|being|was|were|is|are)\s+$", before, re.I):
+        if re.search(r"\b(been|being|was|were|is|are|be)\s+$", text[:vg.start()], re.I):
             continue  # passive ("have been reported"): the subject is not the source
-        pos = vg.end()
-        verb = vg.group().split()[-1].lower()
-        if verb in ("told", "tells", "tell", "quoted", "advised", "urged"):  # skip the addressee
-            addressee = re.match(r"\s+((?:the\s+)?[A-Z][\w.\-’']*(?:\s+[A-Z][\w.\-’']*)*|reporters|the gathering)",
-                                 text[pos:])
-            if addressee:
-                pos += addressee.end()
-        that = re.match(r"\s+that\b", text[pos:])
-        if that:
-            pos += that.end()
-        end = SENT_END_RE.search(text)
-        content = _span("CONTENT", text, pos, end.start() if end else len(text))
-        if content is None or content["end"] - content["start"] < 8:
+        src = _source_before(text, vg.start(), floor)
+        if src is None:
             continue
-        return [[s for s in (_span("SOURCE", text, s0, vg.start()), _span("CUE", text, vg.start(), vg.end()),
-                             content) if s]]
-    return []
+        found.append((*src, vg))
+        floor = vg.end()
+    out = []
+    end = _sentence_end(text)
+    for i, (s0, s1, vg) in enumerate(found):
+        limit = found[i + 1][0] if i + 1 < len(found) else end
+        pos = _content_start(text, vg.end(), vg.group().split()[-1].lower())
+        link = TRAILING_LINK_RE.search(text, pos, limit) if pos < limit else None
+        content = _span("CONTENT", text, pos, link.start() if link else limit) if pos < limit else None
+        if content is None and text[pos:end].strip(" ,") and i + 1 == len(found):
+            continue  # something follows the cue but no content could be cut: not an attribution we read
+        out.append(_keep(_span("SOURCE", text, s0, s1), _span("CUE", text, vg.start(), vg.end()), content))
+    return out
 
 
 def span_hedge(text: str) -> list[Attribution]:
@@ -316,27 +419,30 @@ def span_hedge(text: str) -> list[Attribution]:
     m = re.search(r"\b(reportedly|allegedly|purportedly)\b", text, re.I)
     if not m:
         return []
-    end = SENT_END_RE.search(text)
-    content = _span("CONTENT", text, m.end(), end.start() if end else len(text))
-    return [[s for s in (_span("CUE", text, m.start(), m.end()), content) if s]]
+    return [_keep(_span("CUE", text, m.start(), m.end()), _span("CONTENT", text, m.end(), _sentence_end(text)))]
 
 
 SPAN_LFS = [span_quote_then_tail, span_according_to, span_tail_attribution, span_source_cue_content, span_hedge]
 
 
-def weak_spans(text: str) -> list[dict]:
-    """Non-overlapping attribution spans of one sentence, with ``text`` and ``attr`` filled in."""
+def span_attributions(text: str, rules=None) -> list[tuple[str, Attribution]]:
+    """(rule name, attribution) pairs kept for one sentence: rules run in priority order (``SPAN_LFS``
+    unless ``rules`` is given), an attribution needs a CUE and must not overlap an earlier one."""
     taken: list[tuple[int, int]] = []
-    out: list[dict] = []
-    attr = 0
-    for lf in SPAN_LFS:
+    out: list[tuple[str, Attribution]] = []
+    for lf in SPAN_LFS if rules is None else rules:
         for attribution in lf(text):
             if not any(s["type"] == "CUE" for s in attribution):
                 continue
             if any(s["start"] < e and b < s["end"] for s in attribution for b, e in taken):
                 continue
-            for s in attribution:
-                out.append({**s, "text": text[s["start"]:s["end"]], "attr": attr})
-                taken.append((s["start"], s["end"]))
-            attr += 1
+            taken.extend((s["start"], s["end"]) for s in attribution)
+            out.append((lf.__name__, attribution))
+    return out
+
+
+def weak_spans(text: str) -> list[dict]:
+    """Non-overlapping attribution spans of one sentence, with ``text`` and ``attr`` filled in."""
+    out = [{**s, "text": text[s["start"]:s["end"]], "attr": attr}
+           for attr, (_, attribution) in enumerate(span_attributions(text)) for s in attribution]
     return sorted(out, key=lambda s: s["start"])
