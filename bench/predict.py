@@ -1,0 +1,293 @@
+"""Prediction speed on this machine: sentences/s of the baseline and the transformer, and the fp32 bound.
+
+    .venv/bin/python bench/predict.py                      # seeds + PolNeAR, updates BENCHMARKS.md
+    .venv/bin/python bench/predict.py --polnear ../shared/polnear/train/text --transformer-sentences 2000
+
+What is timed is the predict stage without reading: articles are read,
+cleaned and segmented first (timed apart, as "ingest"), then chunks go
+through ``predict_chunk`` (length-sorted model calls, records, summaries) and
+the resumable writer into a temporary JSONL, exactly as ``claimsift predict``
+does. The transformer's compute bound is the measured fp32 GEMM rate (the
+shapes of one encoder layer, on ``--threads`` threads) divided by the model's
+FLOPs per sentence (real token counts, no padding). PolNeAR's texts are read
+from ``--polnear`` and never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from claimsift.data.ingest import Skipped  # noqa: E402
+from claimsift.io import read_jsonl  # noqa: E402
+from claimsift.predict.runs import find_latest_run, load_run_model  # noqa: E402
+from claimsift.predict.stream import Article, iter_articles, predict_chunk, prepare  # noqa: E402
+from claimsift.predict.writer import PredictionWriter  # noqa: E402
+
+BEGIN, END = "<!-- predict:begin -->", "<!-- predict:end -->"
+
+
+def load_corpus(path: str, max_articles: int | None) -> tuple[list[Article], float]:
+    """Read, clean and segment; return the articles and the seconds it took."""
+    t0 = time.perf_counter()
+    out = []
+    for item in iter_articles(path):
+        if isinstance(item, Skipped):
+            continue
+        art = prepare(item)
+        if isinstance(art, Article):
+            out.append(art)
+        if max_articles and len(out) >= max_articles:
+            break
+    return out, time.perf_counter() - t0
+
+
+def first_sentences(articles: list[Article], n: int) -> list[Article]:
+    """Whole articles from the start until ``n`` sentences are covered."""
+    out, total = [], 0
+    for a in articles:
+        if total >= n:
+            break
+        out.append(a)
+        total += len(a.sentences)
+    return out
+
+
+def time_predict(articles: list[Article], classifier, extractor, chunk: int, repeats: int,
+                 sort: bool = True) -> float:
+    """Best-of-``repeats`` sentences/s of predict_chunk + writer over pre-read articles."""
+    import claimsift.predict.stream as stream
+
+    n = sum(len(a.sentences) for a in articles)
+    classes = list(classifier.classes_) if classifier is not None else None
+    runs = {"classify": "bench", "extract": "bench" if extractor is not None else None}
+    by_length = stream.by_length
+    if not sort:
+        stream.by_length = lambda texts: np.arange(len(texts))
+    best = 0.0
+    try:
+        for _ in range(repeats):
+            with tempfile.TemporaryDirectory() as tmp:
+                writer = PredictionWriter(Path(tmp) / "out.jsonl", runs, resume=False)
+                t0 = time.perf_counter()
+                buf, nbuf = [], 0
+                for art in articles:
+                    buf.append(art)
+                    nbuf += len(art.sentences)
+                    if nbuf >= chunk:
+                        writer.write(predict_chunk(buf, classifier, extractor, classes, runs))
+                        buf, nbuf = [], 0
+                if buf:
+                    writer.write(predict_chunk(buf, classifier, extractor, classes, runs))
+                writer.finish()
+                best = max(best, n / (time.perf_counter() - t0))
+    finally:
+        stream.by_length = by_length
+    return best
+
+
+def gemm_flops(rows: int, h: int, inter: int, seconds: float = 0.6) -> float:
+    """Measured fp32 FLOP/s over one encoder layer's GEMM shapes (Q, K, V, O, FFN up, FFN down)."""
+    import torch
+
+    shapes = [(rows, h, h)] * 4 + [(rows, h, inter), (rows, inter, h)]
+    mats = [(torch.randn(m, k), torch.randn(k, n)) for m, k, n in shapes]
+    flops = sum(2 * m * k * n for m, k, n in shapes)
+    with torch.inference_mode():
+        for a, b in mats:
+            a @ b
+        best = 0.0
+        for _ in range(3):
+            iters, t0 = 0, time.perf_counter()
+            while time.perf_counter() - t0 < seconds:
+                for a, b in mats:
+                    a @ b
+                iters += 1
+            best = max(best, flops * iters / (time.perf_counter() - t0))
+    return best
+
+
+def model_flops(tokens: np.ndarray, layers: int, h: int, inter: int) -> np.ndarray:
+    """Forward FLOPs per sentence of a BERT encoder: the projections, the FFN and attention's two matmuls."""
+    return layers * (2 * tokens * (4 * h * h + 2 * h * inter) + 4 * tokens ** 2 * h)
+
+
+def baseline_models(args):
+    """The classify and extract baselines: given runs, the latest runs, or trained here on weak labels."""
+    from claimsift.config import compose
+    from hydra.utils import instantiate
+
+    out, notes = {}, {}
+    for task in ("classify", "extract"):
+        run = getattr(args, f"{task}_run") or find_latest_run(args.models_dir, task)
+        if run is not None and "baseline" in Path(run).name:
+            out[task] = load_run_model(Path(run), task)
+            notes[task] = Path(run).name
+            continue
+        cfg = compose("train", [f"task={task}", "model=baseline"]) if (Path("configs") / "train.yaml").is_file() \
+            else None
+        model_cfg = cfg.model[task] if cfg is not None else compose_model(task)
+        rows = read_jsonl(args.train_data)
+        model = instantiate(model_cfg)
+        if task == "classify":
+            model.fit([r["text"] for r in rows], [r["weak_label"] for r in rows])
+        else:
+            model.fit([r["text"] for r in rows], [r["spans"] for r in rows])
+        out[task] = model
+        notes[task] = f"trained here on {args.train_data} weak labels ({len(rows)} sentences)"
+    return out, notes
+
+
+def compose_model(task: str):
+    from omegaconf import OmegaConf
+
+    return OmegaConf.load(Path("configs/model/baseline.yaml"))[task]
+
+
+def transformer_model(args):
+    """A transformer classifier: the given or latest transformer run, else MiniLM with an untrained head."""
+    from claimsift.models.transformer import TransformerClassifier
+
+    run = args.transformer_run or find_latest_run(args.models_dir, "classify")
+    if run is not None and "transformer" in Path(run).name:
+        return load_run_model(Path(run), "classify"), Path(run).name
+    model = TransformerClassifier()
+    model._init_model()  # packaged all-MiniLM-L6-v2, random head: the same compute as a trained one
+    model.model_.eval()
+    return model, "all-MiniLM-L6-v2 + untrained head (no transformer run found)"
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--seeds", default="seeds")
+    p.add_argument("--polnear", default="../shared/polnear/train/text/*.txt",
+                   help="PolNeAR article texts (a folder or glob; read in place)")
+    p.add_argument("--polnear-articles", type=int, default=None, help="debug size: first N PolNeAR articles")
+    p.add_argument("--models-dir", default="models")
+    p.add_argument("--classify-run", default=None)
+    p.add_argument("--extract-run", default=None)
+    p.add_argument("--transformer-run", default=None)
+    p.add_argument("--train-data", default="data/built/seeds/sentences.jsonl",
+                   help="weak-labelled sentences to train a baseline on when no baseline run exists")
+    p.add_argument("--transformer-sentences", type=int, default=1500, help="PolNeAR sentences for the transformer")
+    p.add_argument("--chunk", type=int, default=4096)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--benchmarks", default="BENCHMARKS.md")
+    p.add_argument("--json", default=None, help="also write the figures here")
+    args = p.parse_args(argv)
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    corpora = {}
+    for name, path, limit in (("seeds", args.seeds, None), ("PolNeAR train", args.polnear, args.polnear_articles)):
+        arts, secs = load_corpus(path, limit)
+        n = sum(len(a.sentences) for a in arts)
+        corpora[name] = arts
+        print(f"{name}: {len(arts)} articles, {n} sentences, ingest {n / secs:.0f} sentences/s", file=sys.stderr)
+        corpora[name + ":ingest"] = (n, n / secs)
+
+    base, base_notes = baseline_models(args)
+    rows = []
+    for name in ("seeds", "PolNeAR train"):
+        arts = corpora[name]
+        n, ingest = corpora[name + ":ingest"]
+        clf = time_predict(arts, base["classify"], None, args.chunk, args.repeats)
+        both = time_predict(arts, base["classify"], base["extract"], args.chunk, args.repeats)
+        rows.append({"corpus": name, "sentences": n, "ingest": ingest, "baseline_classify": clf,
+                     "baseline_classify_extract": both,
+                     "baseline_end_to_end": n / (n / ingest + n / clf)})
+        print(rows[-1], file=sys.stderr)
+
+    model, tnote = transformer_model(args)
+    cfg = model.model_.config
+    layers, h, inter = cfg.num_hidden_layers, cfg.hidden_size, cfg.intermediate_size
+    trows = []
+    for name, arts in (("seeds", corpora["seeds"]),
+                       ("PolNeAR train", first_sentences(corpora["PolNeAR train"], args.transformer_sentences))):
+        texts = [s[2] for a in arts for s in a.sentences]
+        tokens = np.array([len(ids) for ids in model.tokenizer_(texts, truncation=True,
+                                                                 max_length=model.max_length)["input_ids"]])
+        rate = gemm_flops(int(model.eval_batch_size * tokens.mean()), h, inter)
+        bound = len(texts) * rate / model_flops(tokens, layers, h, inter).sum()
+        sorted_rate = time_predict(arts, model, None, args.chunk, 1)
+        unsorted_rate = time_predict(arts, model, None, args.chunk, 1, sort=False)
+        trows.append({"corpus": name, "sentences": len(texts), "mean_tokens": float(tokens.mean()),
+                      "gemm_gflops": rate / 1e9, "gflop_per_sentence": float(model_flops(tokens, layers, h, inter).mean() / 1e9),
+                      "bound": bound, "sorted": sorted_rate, "unsorted": unsorted_rate,
+                      "efficiency": sorted_rate / bound})
+        print(trows[-1], file=sys.stderr)
+
+    figures = {"machine": machine(args.threads), "baseline_models": base_notes, "transformer_model": tnote,
+               "baseline": rows, "transformer": trows}
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    update_benchmarks(Path(args.benchmarks), render(figures, args))
+    print(f"wrote the prediction section of {args.benchmarks}", file=sys.stderr)
+    return 0
+
+
+def machine(threads: int) -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{cpu}, {os.cpu_count()} cores, {threads} torch threads, load average {load} (cores shared)"
+
+
+def render(f: dict, args) -> str:
+    lines = [
+        "## Prediction (`claimsift predict`)", "",
+        f"Measured by `.venv/bin/python bench/predict.py` on {f['machine']}.",
+        "Sentences/s of the predict stage without file reading (length-sorted model calls, records,",
+        "summaries, fsync'd JSONL writes); *ingest* is reading + cleaning + segmenting (pysbd), timed apart.",
+        f"Baselines: classify = {f['baseline_models']['classify']}; extract = {f['baseline_models']['extract']}.",
+        "",
+        "| corpus | sentences | ingest | baseline classify | baseline classify + CRF extract | baseline end to end incl. ingest |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in f["baseline"]:
+        lines.append(f"| {r['corpus']} | {r['sentences']} | {r['ingest']:,.0f} | {r['baseline_classify']:,.0f} | "
+                     f"{r['baseline_classify_extract']:,.0f} | {r['baseline_end_to_end']:,.0f} |")
+    lines += ["", f"Transformer classifier: {f['transformer_model']}. The bound is the measured fp32 GEMM rate "
+              "(one encoder layer's shapes) over the model's FLOPs per sentence at its real token count.", "",
+              "| corpus | sentences | mean tokens | GEMM GFLOP/s | GFLOP / sentence | bound (sent/s) | "
+              "measured, length-sorted | unsorted | sorted / bound |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in f["transformer"]:
+        lines.append(f"| {r['corpus']} | {r['sentences']} | {r['mean_tokens']:.1f} | {r['gemm_gflops']:.0f} | "
+                     f"{r['gflop_per_sentence']:.3f} | {r['bound']:.0f} | {r['sorted']:.0f} | {r['unsorted']:.0f} | "
+                     f"{100 * r['efficiency']:.0f}% |")
+    lines += ["", "Targets (2 CPU cores): baseline >= 20,000 sentences/s excluding file reading; "
+              "transformer >= 80% of the fp32 bound."]
+    return "\n".join(lines)
+
+
+def update_benchmarks(path: Path, section: str) -> None:
+    """Replace this script's section of BENCHMARKS.md (between its markers), or append it."""
+    from claimsift.io import atomic_path
+
+    block = f"{BEGIN}\n{section}\n{END}"
+    text = path.read_text(encoding="utf-8") if path.is_file() else "# Benchmarks\n"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

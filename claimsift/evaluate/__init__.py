@@ -1,0 +1,130 @@
+"""The evaluate stage: how good is a run, on which classes, with intervals that survive a small test set.
+
+    claimsift evaluate run=models/classify-baseline-latest                 # split=gold
+    claimsift evaluate run=models/extract-baseline-latest split=test
+    claimsift evaluate run=models/classify-baseline-latest split=my_gold.jsonl
+    claimsift evaluate cv=by_article task=classify model=baseline          # leave-one-article-out
+    python -m claimsift.evaluate run=... eval.n_resamples=200
+
+Writes ``<run>/eval/<split>/``: ``metrics.json`` (keys ``<split>/<metric>[_<class>]``),
+``report.md``, ``confusion.png`` and ``reliability.png`` (classification), and
+``weak_reference.json`` (the weak labels scored the same way, when the split
+comes from the built dataset). Cross-validation writes the same files into
+``cv.out_dir``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+from rich.console import Console
+from rich.table import Table
+
+from claimsift.config import CONFIG_DIR, seed_everything
+from claimsift.evaluate.records import load_eval_set
+from claimsift.evaluate.report import write_eval_dir
+from claimsift.evaluate.score import predict, score, weak_predictions
+from claimsift.models.base import load_model
+
+
+def evaluate(cfg: DictConfig) -> dict[str, float]:
+    """Evaluate ``cfg.run`` on ``cfg.split`` (or cross-validate when ``cfg.cv`` is set); return the metrics.
+
+    Raises FileNotFoundError / ValueError naming the run, file or split at fault.
+    """
+    seed_everything(cfg.seed)
+    if cfg.get("cv"):
+        from claimsift.evaluate.cv import cross_validate
+
+        return cross_validate(cfg)
+    if not cfg.run:
+        raise ValueError("no run to evaluate: pass run=<run dir> (or cv=by_article for cross-validation)")
+    run = Path(cfg.run)
+    info = read_run(run)
+    task = info["task"]
+    eval_set = load_eval_set(str(cfg.split), cfg.dataset or info.get("dataset"), task, cfg.eval.truth)
+    model = load_model(run / "model")
+    if model.task != task:
+        raise ValueError(f"{run}: run.json says task {task!r} but the model is a {model.task} model")
+
+    texts = [r["text"] for r in eval_set.records]
+    preds = predict(model, texts, cfg.eval.batch_size, desc=f"evaluate {eval_set.name}")
+    kw = _score_kwargs(cfg)
+    scored = score(eval_set.records, preds, eval_set.name, **kw)
+    # Scoring the weak labels against themselves says nothing: a reference only against hand labels.
+    weak = weak_predictions(eval_set.records, task) if eval_set.truth == "gold" else None
+    reference = score(eval_set.records, weak, eval_set.name, **kw) if weak is not None else None
+
+    out_dir = Path(cfg.out_dir) if cfg.out_dir else run / "eval" / eval_set.name
+    title = f"{run.resolve().name} on {eval_set.name}"
+    write_eval_dir(out_dir, scored, title=title, notes=[f"Run `{run}` ({info.get('model', '?')}, task {task}).",
+                                                        *eval_set.notes], reference=reference)
+    print_summary(scored.metrics, eval_set.name, task, title, out_dir)
+    return scored.metrics
+
+
+def read_run(run: Path) -> dict:
+    """``run.json`` of a run folder plus the dataset folder it was trained on (``dataset``, may be None)."""
+    if not (run / "run.json").is_file():
+        raise FileNotFoundError(f"{run}: not a run folder (no run.json); train one with `claimsift train`")
+    info = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    if info.get("task") not in ("classify", "extract"):
+        raise ValueError(f"{run / 'run.json'}: task {info.get('task')!r} is not classify or extract")
+    info["dataset"] = run_dataset(run)
+    return info
+
+
+def run_dataset(run: Path) -> str | None:
+    """The built dataset folder a run was trained on: data.json, else config.yaml's data.name; None if neither."""
+    data_file = run / "data.json"
+    if data_file.is_file():
+        data = json.loads(data_file.read_text(encoding="utf-8"))
+        for key in ("dataset", "dataset_dir", "path"):
+            if isinstance(data.get(key), str):
+                return data[key]
+    cfg_file = run / "config.yaml"
+    if cfg_file.is_file():
+        saved = OmegaConf.load(cfg_file)
+        name = OmegaConf.select(saved, "data.name")
+        if name:
+            return f"data/built/{name}"
+    return None
+
+
+def _score_kwargs(cfg: DictConfig) -> dict:
+    e = cfg.eval
+    return {"n_resamples": int(e.n_resamples), "seed": int(cfg.seed), "confidence": float(e.confidence),
+            "calibration_bins": int(e.calibration_bins), "n_errors": int(e.n_errors)}
+
+
+def print_summary(metrics: dict[str, float], prefix: str, task: str, title: str, out_dir: Path) -> None:
+    """The headline numbers on stdout."""
+    t = Table(title=f"claimsift evaluate: {title} → {out_dir}")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+    t.add_column("95% CI", justify="right")
+    keys = (["macro_f1", "weighted_f1", "accuracy", "ece"] if task == "classify"
+            else ["micro_f1", "macro_f1", "overlap_micro_f1"])
+    for k in keys:
+        key = f"{prefix}/{k}"
+        ci = f"[{metrics[key + '_lo']:.3f}, {metrics[key + '_hi']:.3f}]" if key + "_lo" in metrics else ""
+        t.add_row(key, f"{metrics[key]:.3f}", ci)
+    Console().print(t)
+
+
+@hydra.main(config_path=str(CONFIG_DIR), config_name="evaluate", version_base="1.3")
+def _hydra_main(cfg: DictConfig) -> None:
+    try:
+        evaluate(cfg)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"claimsift evaluate: {exc}", file=sys.stderr)  # one line, never wrapped
+        raise SystemExit(1) from None
+
+
+def main() -> int:
+    _hydra_main()
+    return 0

@@ -1,0 +1,5 @@
+import sys
+
+from claimsift.evaluate import main
+
+sys.exit(main())

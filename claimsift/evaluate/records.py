@@ -1,0 +1,159 @@
+"""Which sentences an evaluation scores, and against which truth.
+
+Every evaluation record has the same keys, whatever it was read from:
+``doc_id, sent_id, text, label, spans`` (the truth: a class name and a span
+list, either may be None when not annotated), ``weak_label, weak_probs,
+weak_spans`` (None outside the built dataset) and ``split`` (the dataset
+split the sentence belongs to, None for a user file).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from claimsift.io import read_jsonl
+from claimsift.labels import CLASSES, SPAN_TYPES
+
+DATASET_SPLITS = {"train": "train", "validation": "val", "val": "val", "test": "test"}
+
+
+@dataclass
+class EvalSet:
+    """The records of one split, the key prefix of its metrics, and what the report should say about it."""
+
+    name: str  # metric key prefix and folder name: val, test, gold or a file stem
+    records: list[dict]
+    truth: str  # "gold" (hand labels) or "weak" (the label model's output)
+    notes: list[str] = field(default_factory=list)
+
+
+def split_name(split: str) -> str:
+    """The metric key prefix and folder name of a split: val, test, train, gold, or a file's stem."""
+    if split in DATASET_SPLITS:
+        return DATASET_SPLITS[split]
+    if split == "gold":
+        return "gold"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(split).stem)
+
+
+def load_eval_set(split: str, dataset_dir: str | Path | None, task: str, truth: str = "auto") -> EvalSet:
+    """Records of ``split`` (train | validation | test | gold | a gold-format JSONL path) for ``task``.
+
+    ``truth``: ``gold`` keeps only hand-labeled sentences, ``weak`` scores against
+    the weak labels, ``auto`` takes gold when the split has any and weak otherwise.
+    Raises FileNotFoundError / ValueError with the file and the problem.
+    """
+    if truth not in ("auto", "gold", "weak"):
+        raise ValueError(f"eval.truth: {truth!r} is not one of auto, gold, weak")
+    if split not in DATASET_SPLITS and split != "gold":
+        path = Path(split)
+        if not path.is_file():
+            raise FileNotFoundError(f"split={split}: not a split name (train, validation, test, gold) nor a file")
+        records = read_gold_file(path)
+        return _keep_annotated(EvalSet(split_name(split), records, "gold", [f"Sentences from `{path}` (gold format)."]), task)
+
+    rows = read_dataset(dataset_dir)
+    if split == "gold":
+        records = [_from_row(r, truth="gold") for r in rows]
+        es = _keep_annotated(EvalSet("gold", records, "gold"), task)
+        in_train = sum(1 for r in es.records if r["split"] == "train")
+        es.notes.append(f"All {len(es.records)} hand-labeled sentences of the dataset, whatever their split.")
+        if in_train:
+            es.notes.append(
+                f"**Not held out:** {in_train} of them are in the training split, where the model saw their "
+                "weak labels. Prefer `split=test` or cross-validation (`cv=by_article`) for an honest number.")
+        return es
+
+    wanted = "validation" if DATASET_SPLITS[split] == "val" else split
+    rows = [r for r in rows if r.get("split") == wanted]
+    if not rows:
+        raise ValueError(f"{dataset_dir}: no sentences in split {wanted!r}")
+    return rows_to_eval_set(rows, DATASET_SPLITS[split], task, truth)
+
+
+def rows_to_eval_set(rows: list[dict], name: str, task: str, truth: str) -> EvalSet:
+    """Dataset rows → an EvalSet scored against gold (``auto``: when any row has it) or weak labels."""
+    has_gold = any(_truth_of(r, task, "gold") is not None for r in rows)
+    if truth == "auto":
+        truth = "gold" if has_gold else "weak"
+    es = _keep_annotated(EvalSet(name, [_from_row(r, truth) for r in rows], truth), task)
+    if truth == "weak":
+        es.notes.append("Truth = **weak labels** (no hand labels used): this measures agreement with the "
+                        "labeling functions, not correctness.")
+    else:
+        es.notes.append(f"Truth = hand labels ({len(es.records)} of {len(rows)} sentences have them).")
+    return es
+
+
+def read_dataset(dataset_dir: str | Path | None) -> list[dict]:
+    """The sentence records of a built dataset (``<dir>/sentences.jsonl``, written by the label stage)."""
+    if dataset_dir is None:
+        raise ValueError("no dataset folder: the run's data.json names none and `dataset=` is not set")
+    file = Path(dataset_dir) / "sentences.jsonl"
+    if not file.is_file():
+        raise FileNotFoundError(f"{file}: not found (run `claimsift label` first)")
+    return read_jsonl(file)
+
+
+def read_gold_file(path: str | Path) -> list[dict]:
+    """Read a gold-format JSONL into evaluation records; a bad record raises ValueError naming file and line."""
+    path = Path(path)
+    out = []
+    for lineno, rec in enumerate(read_jsonl(path), 1):
+        where = f"{path}:{lineno}"
+        text = rec.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(f"{where}: missing or empty 'text'")
+        label = rec.get("label")
+        if label is not None and label not in CLASSES:
+            raise ValueError(f"{where}: unknown label {label!r} (expected one of {', '.join(CLASSES)})")
+        spans = rec.get("spans")
+        if spans is not None:
+            _check_spans(spans, text, where)
+        if label is None and spans is None:
+            raise ValueError(f"{where}: neither 'label' nor 'spans' given")
+        doc_id = str(rec.get("doc_id", path.stem))
+        out.append({"doc_id": doc_id, "sent_id": str(rec.get("sent_id", f"{doc_id}:{lineno:03d}")), "text": text,
+                    "label": label, "spans": spans, "weak_label": None, "weak_probs": None, "weak_spans": None,
+                    "split": None})
+    if not out:
+        raise ValueError(f"{path}: no records")
+    return out
+
+
+def _check_spans(spans, text: str, where: str) -> None:
+    if not isinstance(spans, list):
+        raise ValueError(f"{where}: 'spans' is not a list")
+    for s in spans:
+        if not isinstance(s, dict) or s.get("type") not in SPAN_TYPES:
+            raise ValueError(f"{where}: span {s!r} has no type among {', '.join(SPAN_TYPES)}")
+        start, end = s.get("start"), s.get("end")
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+            raise ValueError(f"{where}: span offsets {start}..{end} outside the sentence (length {len(text)})")
+
+
+def _truth_of(row: dict, task: str, truth: str):
+    if task == "classify":
+        return row.get("gold_label") if truth == "gold" else row.get("weak_label")
+    return row.get("gold_spans") if truth == "gold" else row.get("spans")
+
+
+def _from_row(row: dict, truth: str) -> dict:
+    gold = truth == "gold"
+    return {"doc_id": row["doc_id"], "sent_id": row.get("sent_id"), "text": row["text"],
+            "label": row.get("gold_label") if gold else row.get("weak_label"),
+            "spans": row.get("gold_spans") if gold else row.get("spans"),
+            "weak_label": row.get("weak_label"), "weak_probs": row.get("weak_probs"),
+            "weak_spans": row.get("spans"), "split": row.get("split")}
+
+
+def _keep_annotated(es: EvalSet, task: str) -> EvalSet:
+    key = "label" if task == "classify" else "spans"
+    kept = [r for r in es.records if r[key] is not None]
+    if not kept:
+        raise ValueError(f"split {es.name}: no sentence has a {'class' if task == 'classify' else 'span'} "
+                         f"annotation to score {task} against")
+    es.records = kept
+    return es

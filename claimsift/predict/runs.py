@@ -1,0 +1,85 @@
+"""Which trained runs predict: an explicit run folder, or the newest run of a task.
+
+A run folder is ``models/<task>-<model>-<timestamp>/`` with ``run.json``
+(task, model, created) and ``model/``; ``models/<task>-<model>-latest`` are
+symlinks to some of them and resolve to the same folders.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from claimsift.models.base import ClassifierModel, SpanModel, load_model
+
+LATEST = "latest"
+TASK_CLASSES = {"classify": ClassifierModel, "extract": SpanModel}
+
+
+def run_task(run_dir: Path) -> str | None:
+    """The task named in ``run_dir/run.json`` (or the folder name's prefix); None if unreadable."""
+    meta_file = run_dir / "run.json"
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return meta.get("task") or run_dir.name.split("-", 1)[0]
+
+
+def _created(run_dir: Path) -> str:
+    try:
+        meta = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return ""
+    return str(meta.get("created") or "")
+
+
+def find_latest_run(models_dir: str | Path, task: str) -> Path | None:
+    """The newest complete run folder of ``task`` under ``models_dir`` (any model), or None.
+
+    Newest by run.json's ``created``, then by folder name (which ends in the
+    timestamp). Folders being written (dot names) and folders without
+    ``model/`` are ignored.
+    """
+    models_dir = Path(models_dir)
+    if not models_dir.is_dir():
+        return None
+    runs = set()
+    for child in models_dir.iterdir():
+        if child.name.startswith(".") or not child.is_dir():
+            continue
+        real = child.resolve()
+        if (real / "model").is_dir() and run_task(real) == task:
+            runs.add(real)
+    if not runs:
+        return None
+    return max(runs, key=lambda r: (_created(r), r.name))
+
+
+def resolve_run(spec: str | None, models_dir: str | Path, task: str) -> Path | None:
+    """The run folder ``spec`` names for ``task``: a path, ``latest``, or None (task not wanted).
+
+    Raises FileNotFoundError when an explicit run folder does not exist or
+    holds no model, ValueError when it belongs to another task.
+    """
+    if spec is None or str(spec).lower() in ("", "none", "null", "false"):
+        return None
+    if str(spec) == LATEST:
+        return find_latest_run(models_dir, task)
+    run_dir = Path(spec)
+    if not run_dir.is_dir():
+        raise FileNotFoundError(f"{spec}: no such run folder ({task}_run=)")
+    if not (run_dir / "model").is_dir():
+        raise FileNotFoundError(f"{spec}: not a run folder (no model/ inside)")
+    found = run_task(run_dir.resolve())
+    if found is not None and found != task:
+        raise ValueError(f"{spec}: is a {found} run, expected a {task} run ({task}_run=)")
+    return run_dir.resolve()
+
+
+def load_run_model(run_dir: Path, task: str) -> ClassifierModel | SpanModel:
+    """Load ``run_dir/model`` and check it does ``task``. Raises ValueError otherwise."""
+    model = load_model(run_dir / "model")
+    if not isinstance(model, TASK_CLASSES[task]):
+        raise ValueError(f"{run_dir}: holds a {type(model).__name__}, not a {task} model")
+    return model

@@ -1,0 +1,225 @@
+"""Articles in, sentence records out, a bounded chunk at a time.
+
+Reading streams: a .jsonl or .csv input is read line by line (a million-line
+file never sits in memory); .txt and .html files go through the label stage's
+``read_file``. Each article is cleaned and segmented exactly as the label
+stage does it, so offsets mean the same thing in both stages.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from claimsift.data import ingest
+from claimsift.data.ingest import RawArticle, Skipped
+from claimsift.data.pipeline import process_article
+from claimsift.labels import ALLEGATION, CLASSES
+
+PROB_DECIMALS = 4
+
+
+@dataclass
+class Article:
+    """One cleaned, segmented article waiting for its predictions."""
+
+    doc_id: str
+    source: str
+    title: str | None
+    text: str  # the cleaned text: every sentence offset points into it
+    sentences: list[tuple[int, int, str]]
+
+
+# ---------------------------------------------------------------- reading
+
+def iter_articles(path: str | Path, id_field: str = "id", text_field: str = "text",
+                  title_field: str | None = "title") -> Iterator[RawArticle | Skipped]:
+    """Every article under ``path`` (file, folder or glob), or a Skipped per bad file or row.
+
+    Raises FileNotFoundError (naming ``path``) when nothing matches, before
+    anything is read.
+    """
+    files = ingest.find_files(path)
+    for file in files:
+        suffix = file.suffix.lower()
+        if suffix == ".jsonl":
+            yield from _stream_jsonl(file, id_field, text_field, title_field)
+        elif suffix == ".csv":
+            yield from _stream_csv(file, id_field, text_field, title_field)
+        else:
+            yield from ingest.read_file(file, id_field=id_field, text_field=text_field, title_field=title_field)
+
+
+def _precheck(file: Path) -> str | None:
+    """Why ``file`` cannot be read at all (unreadable, empty, binary), or None."""
+    try:
+        with file.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    if not head.strip():
+        return "empty file"
+    if b"\x00" in head:
+        return "binary file (NUL bytes)"
+    return None
+
+
+def _stream_jsonl(file: Path, id_field, text_field, title_field):
+    reason = _precheck(file)
+    if reason:
+        yield Skipped(str(file), reason)
+        return
+    with file.open("rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            where = f"{file}:{lineno}"
+            try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield Skipped(where, f"not UTF-8 (bad byte at offset {exc.start})")
+                continue
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Skipped(where, f"not valid JSON ({exc.msg})")
+                continue
+            if not isinstance(rec, dict):
+                yield Skipped(where, "not a JSON object")
+                continue
+            yield ingest._row(rec, where, id_field, text_field, title_field)
+
+
+def _stream_csv(file: Path, id_field, text_field, title_field):
+    reason = _precheck(file)
+    if reason:
+        yield Skipped(str(file), reason)
+        return
+    csv.field_size_limit(sys.maxsize if sys.maxsize < 2**63 else 2**31 - 1)
+    with file.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rowno = 1
+        try:
+            if reader.fieldnames is None or text_field not in reader.fieldnames or id_field not in reader.fieldnames:
+                yield Skipped(str(file), f"CSV header lacks {id_field!r} or {text_field!r} (has {reader.fieldnames})")
+                return
+            for rowno, rec in enumerate(reader, 2):
+                yield ingest._row(rec, f"{file}:{rowno}", id_field, text_field, title_field)
+        except UnicodeDecodeError as exc:
+            yield Skipped(f"{file}:{rowno + 1}", f"not UTF-8 (bad byte at offset {exc.start}); rest of file skipped")
+        except csv.Error as exc:
+            yield Skipped(f"{file}:{rowno + 1}", f"bad CSV ({exc}); rest of file skipped")
+
+
+def prepare(raw: RawArticle) -> Article | Skipped:
+    """Clean and segment one article (the label stage's ``process_article``); a Skipped when nothing is left."""
+    article, sentence_records = process_article(raw)
+    if not sentence_records:
+        return Skipped(raw.source, "no sentences left after cleaning")
+    sentences = [(s["start"], s["end"], s["text"]) for s in sentence_records]
+    return Article(doc_id=raw.doc_id, source=raw.source, title=raw.title, text=article["text"], sentences=sentences)
+
+
+# ---------------------------------------------------------------- predicting
+
+def by_length(texts: Sequence[str]) -> np.ndarray:
+    """The order that sorts ``texts`` by length, so each model batch pads little."""
+    return np.argsort(np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts)), kind="stable")
+
+
+def predict_texts(texts: Sequence[str], classifier=None, extractor=None):
+    """Class probabilities (n, n_classes) and spans per sentence, in the order of ``texts``.
+
+    The models see the sentences sorted by length; results are put back in
+    input order. Either model may be None (its result is then None).
+    """
+    order = by_length(texts)
+    ordered = [texts[i] for i in order]
+    proba = spans = None
+    if classifier is not None:
+        proba = np.empty((len(texts), len(classifier.classes_)))
+        if len(texts):
+            proba[order] = np.asarray(classifier.predict_proba(ordered))
+    if extractor is not None:
+        spans = [None] * len(texts)
+        for i, sent_spans in zip(order, extractor.predict(ordered) if len(texts) else []):
+            spans[i] = sent_spans
+    return proba, spans
+
+
+def check_classes(classes: Iterable[str], where: str) -> list[str]:
+    """``classes`` as a list if every one is a known class; ValueError naming ``where`` otherwise."""
+    classes = list(classes)
+    unknown = [c for c in classes if c not in CLASSES]
+    if unknown:
+        raise ValueError(f"{where}: model predicts unknown classes {unknown} (expected {', '.join(CLASSES)})")
+    return classes
+
+
+def clean_spans(sentence: str, spans: Sequence[dict]) -> list[dict]:
+    """Spans as ``{type, start, end, text}`` with ``text == sentence[start:end]``, in order."""
+    out = []
+    for sp in spans:
+        s, e = int(sp["start"]), int(sp["end"])
+        if 0 <= s < e <= len(sentence):
+            out.append({"type": sp["type"], "start": s, "end": e, "text": sentence[s:e]})
+    out.sort(key=lambda sp: (sp["start"], sp["end"]))
+    return out
+
+
+def article_records(article: Article, proba, spans, classes: list[str] | None, runs: dict) -> list[dict]:
+    """The output records of one article; ``proba``/``spans`` are its rows (or None)."""
+    records = []
+    for i, (start, end, text) in enumerate(article.sentences):
+        rec = {"doc_id": article.doc_id, "sent_id": f"{article.doc_id}:{i:03d}", "start": start, "end": end,
+               "text": text, "label": None, "probabilities": None, "spans": None}
+        if proba is not None:
+            row = proba[i]
+            rec["label"] = classes[int(row.argmax())]
+            rec["probabilities"] = {c: round(float(p), PROB_DECIMALS) for c, p in zip(classes, row)}
+        if spans is not None:
+            rec["spans"] = clean_spans(text, spans[i] or [])
+        rec["classify_run"] = runs.get("classify")
+        rec["extract_run"] = runs.get("extract")
+        records.append(rec)
+    return records
+
+
+def predict_chunk(articles: Sequence[Article], classifier, extractor, classes: list[str] | None,
+                  runs: dict) -> list[tuple[dict, str, list[dict]]]:
+    """Predict every sentence of ``articles`` in one pass; ``(summary, cleaned_text, records)`` per article."""
+    texts = [s[2] for a in articles for s in a.sentences]
+    proba, spans = predict_texts(texts, classifier, extractor)
+    batch, i = [], 0
+    for art in articles:
+        j = i + len(art.sentences)
+        records = article_records(art, None if proba is None else proba[i:j],
+                                  None if spans is None else spans[i:j], classes, runs)
+        batch.append((summarize(art, records), art.text, records))
+        i = j
+    return batch
+
+
+def summarize(article: Article, records: list[dict]) -> dict:
+    """Per-article summary: counts per class, sources named and how often, share of allegations."""
+    labels = [r["label"] for r in records if r["label"] is not None]
+    counts = {c: 0 for c in CLASSES}
+    counts.update(Counter(labels))
+    sources = Counter(" ".join(sp["text"].split()) for r in records for sp in (r["spans"] or [])
+                      if sp["type"] == "SOURCE")
+    return {
+        "doc_id": article.doc_id,
+        "source": article.source,
+        "title": article.title,
+        "n_sentences": len(records),
+        "counts": counts if labels else None,
+        "allegation_share": round(counts[ALLEGATION] / len(labels), 4) if labels else None,
+        "sources": dict(sources.most_common()),
+    }

@@ -1,0 +1,167 @@
+"""Train a model on the built dataset; write a run folder that explains itself.
+
+    claimsift train task=classify model=baseline
+    claimsift train task=extract model=transformer seed=1
+    claimsift train train.labels=weak+gold model.path=/path/to/hf-model
+    claimsift train -m task=classify,extract model=baseline,transformer seed=0,1,2
+    python -m claimsift.train experiment=gold_only
+
+Reads ``data/built/<data.name>/`` (``claimsift label``); writes
+``models/<task>-<model>-<timestamp>/`` (config.yaml, label_map.json,
+data.json, metrics.json, train.log, model/, run.json) and the
+``models/<task>-<model>-latest`` link. See docs/train.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+import time
+
+from omegaconf import DictConfig, OmegaConf
+
+from claimsift.config import CONFIG_DIR, seed_everything, to_dict
+from claimsift.io import fingerprint, write_json
+from claimsift.labels import BIO_TAGS, CLASSES
+from claimsift.train.data import Examples, check_config, examples, label_counts, load_splits, oversample
+from claimsift.train.metrics import validation_metrics
+from claimsift.train.run import reproduce_command, run_folder
+
+log = logging.getLogger("claimsift.train")
+
+__all__ = ["train", "fit_model", "build_model", "main"]
+
+
+def train(cfg: DictConfig) -> dict[str, float]:
+    """Train one model as ``cfg`` says and write its run folder; return the validation metrics.
+
+    Raises ValueError (a config value or the data is unusable, naming the key or file) and
+    FileNotFoundError (no built dataset). A failed run leaves no run folder behind.
+    """
+    check_config(cfg)
+    task, started = cfg.task.name, time.time()
+    seed_everything(cfg.seed)
+
+    splits = load_splits(cfg)
+    train_ex = training_examples(cfg, splits["train"])
+    val_ex = examples(splits["validation"], task, cfg.train.labels)
+
+    with run_folder(cfg.out_root, task, cfg.model.name) as run:
+        log.info("task=%s model=%s seed=%s labels=%s: %d training sentences (%s), %d validation",
+                 task, cfg.model.name, cfg.seed, cfg.train.labels, len(train_ex),
+                 label_counts(train_ex, task), len(val_ex))
+        model = fit_examples(cfg, train_ex, val_ex)
+        model.save(run.tmp / "model")
+        metrics = validation_metrics(task, model, val_ex.texts, val_ex.targets)
+        metrics["train/n"] = len(train_ex)
+        metrics["train/seconds"] = round(time.time() - started, 2)
+        log.info("validation: %s", metrics)
+
+        OmegaConf.save(cfg, run.tmp / "config.yaml", resolve=True)
+        names = CLASSES if task == "classify" else BIO_TAGS
+        write_json(run.tmp / "label_map.json", {"label2id": {n: i for i, n in enumerate(names)},
+                                                "id2label": dict(enumerate(names))})
+        write_json(run.tmp / "data.json", {
+            "dataset_dir": str(cfg.dataset_dir), "labels": cfg.train.labels,
+            "splits": to_dict(cfg.splits), "fingerprint": fingerprint(train_ex.pairs()),
+            "n_train": len(train_ex), "n_validation": len(val_ex), "label_counts": label_counts(train_ex, task)})
+        write_json(run.tmp / "metrics.json", metrics)
+        write_json(run.tmp / "run.json", {
+            "task": task, "model": cfg.model.name, "seed": cfg.seed,
+            "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "command": reproduce_command(cfg), "seconds": metrics["train/seconds"]})
+    _summary(run.path, cfg, metrics, len(train_ex), len(val_ex))
+    return metrics
+
+
+def training_examples(cfg: DictConfig, train_records: list[dict]) -> Examples:
+    """The training split's examples under ``train.labels``, cut to ``train.max_sentences``.
+
+    Raises ValueError when no sentence is left to train on.
+    """
+    task = cfg.task.name
+    soft = bool(cfg.train.soft_targets) and task == "classify"
+    ex = examples(train_records, task, cfg.train.labels, soft_targets=soft)
+    if cfg.train.max_sentences is not None:
+        n = int(cfg.train.max_sentences)
+        ex = Examples(ex.texts[:n], ex.targets[:n], None if ex.soft is None else ex.soft[:n], ex.sent_ids[:n])
+    if not len(ex):
+        raise ValueError(f"train.labels={cfg.train.labels}: no {cfg.splits.train!r} sentence of "
+                         f"{cfg.dataset_dir} has such labels")
+    return ex
+
+
+def build_model(cfg: DictConfig):
+    """An unfitted model of ``model=<name>`` for ``task=<name>``, seeded and balanced as configured."""
+    from hydra.errors import InstantiationException
+    from hydra.utils import instantiate
+
+    model = to_dict(cfg.model)
+    spec = {**model.get("params", {}), **model[cfg.task.name]}
+    class_weight = "balanced" if cfg.task.balance == "weights" else None
+    try:
+        return instantiate(spec, seed=cfg.seed, class_weight=class_weight, _convert_="all")
+    except InstantiationException as exc:  # say which config and why, not Hydra's wrapper
+        cause = exc.__cause__ or exc
+        raise ValueError(f"model={cfg.model.name} task={cfg.task.name}: {cause}") from None
+
+
+def fit_examples(cfg: DictConfig, train_ex: Examples, val_ex: Examples):
+    """Build the configured model and fit it on ``train_ex`` (early stopping on ``val_ex``)."""
+    if cfg.task.balance == "oversample":
+        train_ex = oversample(train_ex, cfg.task.name, cfg.seed)
+    model = build_model(cfg)
+    val_texts = val_ex.texts or None
+    if cfg.task.name == "classify":
+        return model.fit(train_ex.texts, train_ex.targets, soft_labels=train_ex.soft,
+                         eval_texts=val_texts, eval_labels=val_ex.targets or None)
+    return model.fit(train_ex.texts, train_ex.targets, eval_texts=val_texts, eval_spans=val_ex.targets or None)
+
+
+def fit_model(cfg: DictConfig, train_records: list[dict], val_records: list[dict] | None = None):
+    """Fit the configured model on sentence records and return it, writing no run folder.
+
+    Records are rows of the dataset (docs/architecture.md); ``train.labels``,
+    ``train.soft_targets``, ``train.max_sentences`` and ``task.balance`` apply as in ``train``.
+    For cross-validation by article, pass the other folds' records as ``train_records``.
+    Raises ValueError on a bad config value or when no record has the configured labels.
+    """
+    check_config(cfg)
+    seed_everything(cfg.seed)
+    val_ex = examples(val_records or [], cfg.task.name, cfg.train.labels)
+    return fit_examples(cfg, training_examples(cfg, train_records), val_ex)
+
+
+def _summary(path, cfg, metrics: dict, n_train: int, n_val: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"claimsift train: {cfg.task.name} / {cfg.model.name} / seed {cfg.seed}", show_header=False)
+    table.add_row("run", str(path))
+    table.add_row("time", f"{metrics['train/seconds']:.1f} s")
+    table.add_row("sentences", f"{n_train} train, {n_val} validation ({cfg.train.labels} labels)")
+    table.add_row(cfg.monitor, str(metrics.get(cfg.monitor, "n/a (no validation sentences)")))
+    per_class = {k.split("_", 1)[1]: v for k, v in metrics.items() if k.startswith("val/f1_")}
+    if per_class:
+        table.add_row("val F1 by class", ", ".join(f"{k} {v:.2f}" for k, v in per_class.items()))
+    Console(stderr=True).print(table)
+
+
+def _hydra_main():
+    import hydra
+
+    @hydra.main(config_path=str(CONFIG_DIR), config_name="train", version_base="1.3")
+    def run(cfg: DictConfig) -> None:
+        try:
+            train(cfg)
+        except (ValueError, FileNotFoundError) as exc:
+            print(f"claimsift train: {exc}", file=sys.stderr)
+            sys.exit(1)
+
+    run()
+
+
+def main() -> None:
+    """The Hydra entry: ``claimsift train [overrides]``."""
+    _hydra_main()

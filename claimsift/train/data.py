@@ -1,0 +1,141 @@
+"""From dataset records to training examples: which split, which labels, how balanced.
+
+``train.labels`` picks the targets: ``weak`` (the label model's), ``gold``
+(hand labels; sentences without them are left out) or ``weak+gold`` (gold
+overrides weak on the sentences it covers). The held-out split is never
+returned for training.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from claimsift.labels import CLASSES
+
+LABEL_SOURCES = ("weak", "gold", "weak+gold")
+BALANCE = ("weights", "oversample", "none")
+TASKS = ("classify", "extract")
+
+
+@dataclass
+class Examples:
+    """Parallel lists of what a model trains on."""
+
+    texts: list[str] = field(default_factory=list)
+    targets: list = field(default_factory=list)  # class names (classify) or span lists (extract)
+    soft: np.ndarray | None = None  # (n, n_classes) targets when train.soft_targets is on
+    sent_ids: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def pairs(self) -> list[tuple[str, object]]:
+        """(text, target) pairs: what the data fingerprint hashes."""
+        return list(zip(self.texts, self.targets))
+
+
+def check_config(cfg) -> None:
+    """Raise ValueError naming the config key whose value is not allowed."""
+    def expect(key: str, value, allowed):
+        if value not in allowed:
+            raise ValueError(f"{key}={value!r}: expected one of {', '.join(map(str, allowed))}")
+
+    expect("task.name", cfg.task.name, TASKS)
+    expect("train.labels", cfg.train.labels, LABEL_SOURCES)
+    expect("task.balance", cfg.task.balance, BALANCE)
+    if cfg.task.name not in cfg.model:
+        raise ValueError(f"model={cfg.model.name}: no '{cfg.task.name}' section in configs/model/{cfg.model.name}.yaml")
+    held = cfg.splits.held_out
+    for key in ("train", "validation"):
+        if cfg.splits[key] == held:
+            raise ValueError(f"splits.{key}={held!r} is the held-out split (splits.held_out): never train on it")
+    if cfg.train.max_sentences is not None and int(cfg.train.max_sentences) < 1:
+        raise ValueError(f"train.max_sentences={cfg.train.max_sentences!r}: expected a positive number or null")
+
+
+def load_splits(cfg) -> dict[str, list[dict]]:
+    """Records of the training, validation and held-out splits, keyed ``train`` / ``validation`` / ``held_out``.
+
+    Raises FileNotFoundError when the dataset is not built, ValueError when a split named in
+    ``splits`` is missing or shares an article with the held-out split.
+    """
+    from claimsift.data.dataset import load_sentences
+
+    dd = load_sentences(cfg.dataset_dir)
+    out = {}
+    for key in ("train", "validation", "held_out"):
+        name = cfg.splits[key]
+        if name not in dd:
+            raise ValueError(f"splits.{key}={name!r}: {cfg.dataset_dir} has splits {', '.join(dd)}")
+        out[key] = dd[name].to_list()
+    held_docs = {r["doc_id"] for r in out["held_out"]}
+    for key in ("train", "validation"):
+        leaked = held_docs & {r["doc_id"] for r in out[key]}
+        if leaked:
+            raise ValueError(f"{cfg.dataset_dir}: split {cfg.splits[key]!r} shares articles with the held-out "
+                             f"split {cfg.splits.held_out!r} ({', '.join(sorted(leaked)[:3])})")
+    return out
+
+
+def examples(records: list[dict], task: str, labels: str, soft_targets: bool = False) -> Examples:
+    """The (text, target) examples of ``records`` under the label source ``labels``."""
+    ex = Examples()
+    soft_rows = []
+    for r in records:
+        has_gold = r.get("gold_label" if task == "classify" else "gold_spans") is not None
+        use_gold = labels == "gold" or (labels == "weak+gold" and has_gold)
+        if use_gold and not has_gold:
+            continue
+        if task == "classify":
+            target = r["gold_label"] if use_gold else r["weak_label"]
+            if soft_targets:
+                soft_rows.append(_one_hot(target) if use_gold else np.asarray(r["weak_probs"], dtype=float))
+        else:
+            target = _clean_spans(r["gold_spans"] if use_gold else r["spans"])
+        ex.texts.append(r["text"])
+        ex.targets.append(target)
+        ex.sent_ids.append(r["sent_id"])
+    if soft_targets and task == "classify":
+        ex.soft = np.stack(soft_rows) if soft_rows else np.zeros((0, len(CLASSES)))
+        if ex.soft.shape[1] != len(CLASSES):
+            raise ValueError(f"weak_probs: {ex.soft.shape[1]} columns, expected one per class ({len(CLASSES)})")
+    return ex
+
+
+def oversample(ex: Examples, task: str, seed: int) -> Examples:
+    """Repeat minority examples (random, seeded) until each group matches the largest.
+
+    Groups are classes for classify; for extract, sentences with spans versus sentences without.
+    """
+    keys = ex.targets if task == "classify" else [bool(t) for t in ex.targets]
+    counts = Counter(keys)
+    if not counts:
+        return ex
+    top = max(counts.values())
+    rng = np.random.RandomState(seed)
+    idx = list(range(len(ex)))
+    for key, n in sorted(counts.items(), key=lambda kv: str(kv[0])):
+        members = [i for i, k in enumerate(keys) if k == key]
+        idx.extend(rng.choice(members, size=top - n, replace=True).tolist())
+    return Examples(texts=[ex.texts[i] for i in idx], targets=[ex.targets[i] for i in idx],
+                    soft=None if ex.soft is None else ex.soft[idx], sent_ids=[ex.sent_ids[i] for i in idx])
+
+
+def label_counts(ex: Examples, task: str) -> dict[str, int]:
+    """Classes (classify) or span types (extract) and how often they occur."""
+    if task == "classify":
+        return dict(sorted(Counter(ex.targets).items()))
+    return dict(sorted(Counter(s["type"] for spans in ex.targets for s in spans).items()))
+
+
+def _one_hot(name: str) -> np.ndarray:
+    row = np.zeros(len(CLASSES))
+    row[CLASSES.index(name)] = 1.0
+    return row
+
+
+def _clean_spans(spans) -> list[dict]:
+    return [{"type": s["type"], "start": int(s["start"]), "end": int(s["end"])} for s in (spans or [])]

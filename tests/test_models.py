@@ -1,0 +1,186 @@
+"""The four models behind one interface: fit, predict, predict_proba, save → load_model → same outputs.
+
+Transformers here are tiny random BERTs (hidden 32, 2 layers) with the MiniLM
+tokenizer, except the one test that loads the real packaged weights.
+"""
+
+import numpy as np
+import pytest
+
+from claimsift.config import compose
+from claimsift.data.tokens import tokenize
+from claimsift.io import read_jsonl
+from claimsift.labels import BIO_TAGS, CLASSES
+from claimsift.models import load_model
+from claimsift.models.base import MODEL_META
+from claimsift.train import build_model
+
+
+@pytest.fixture(scope="module")
+def records(request):
+    from conftest import FIXTURES
+
+    return read_jsonl(FIXTURES / "train_sentences.jsonl")
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory):
+    """A random 2-layer BERT folder with the packaged MiniLM's tokenizer."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from claimsift.models.transformer import packaged_model_path
+
+    path = tmp_path_factory.mktemp("tiny-bert")
+    tok = AutoTokenizer.from_pretrained(packaged_model_path())
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         intermediate_size=64, max_position_embeddings=128)).save_pretrained(path)
+    tok.save_pretrained(path)
+    return path
+
+
+def model_for(task, model, *overrides):
+    return build_model(compose("train", [f"task={task}", f"model={model}", *overrides]))
+
+
+def split(records, name):
+    return [r for r in records if r["split"] == name]
+
+
+def test_baseline_classifier_round_trip(records, tmp_path):
+    train = split(records, "train")
+    model = model_for("classify", "baseline").fit([r["text"] for r in train], [r["weak_label"] for r in train])
+    texts = [r["text"] for r in split(records, "validation")]
+    proba = model.predict_proba(texts)
+    assert proba.shape == (len(texts), len(CLASSES)) and np.allclose(proba.sum(axis=1), 1)
+    assert set(model.predict(texts)) <= set(CLASSES)
+    model.save(tmp_path / "m")
+    assert (tmp_path / "m" / MODEL_META).is_file()
+    again = load_model(tmp_path / "m")
+    assert type(again) is type(model)
+    np.testing.assert_array_equal(again.predict_proba(texts), proba)
+    assert again.predict(texts) == model.predict(texts)
+
+
+def test_baseline_same_seed_same_model(records):
+    train = split(records, "train")
+    texts, labels = [r["text"] for r in train], [r["weak_label"] for r in train]
+    a = model_for("classify", "baseline", "seed=3").fit(texts, labels)
+    b = model_for("classify", "baseline", "seed=3").fit(texts, labels)
+    np.testing.assert_array_equal(a.pipeline_[-1].coef_, b.pipeline_[-1].coef_)
+    c = model_for("extract", "baseline", "seed=3").fit(texts, [r["spans"] for r in train])
+    d = model_for("extract", "baseline", "seed=3").fit(texts, [r["spans"] for r in train])
+    assert c.crf_.state_features_ == d.crf_.state_features_
+
+
+def test_baseline_classifier_keeps_all_class_columns_and_rejects_unknown_labels(records):
+    train = [r for r in split(records, "train") if r["weak_label"] != "allegation"]
+    model = model_for("classify", "baseline").fit([r["text"] for r in train], [r["weak_label"] for r in train])
+    proba = model.predict_proba(["The ministry said the road would reopen."])
+    assert proba.shape == (1, 4) and proba[0, CLASSES.index("allegation")] == 0
+    with pytest.raises(ValueError, match="unknown label 'rumour'"):
+        model_for("classify", "baseline").fit(["a", "b"], ["background", "rumour"])
+
+
+def test_baseline_soft_labels_weight_the_argmax(records):
+    train = split(records, "train")
+    soft = np.array([r["weak_probs"] for r in train])
+    model = model_for("classify", "baseline").fit([r["text"] for r in train], [r["weak_label"] for r in train],
+                                                  soft_labels=soft)
+    assert model.predict_proba([train[0]["text"]]).shape == (1, 4)
+    with pytest.raises(ValueError, match="soft labels: shape"):
+        model_for("classify", "baseline").fit(["a", "b"], ["background", "allegation"], soft_labels=soft)
+
+
+def test_crf_spans_round_trip(records, tmp_path):
+    train = split(records, "train")
+    model = model_for("extract", "baseline").fit([r["text"] for r in train], [r["spans"] for r in train])
+    texts = [r["text"] for r in split(records, "validation")]
+    spans = model.predict(texts)
+    assert any(spans), "the CRF should find spans in sentences built like its training data"
+    for text, sent in zip(texts, spans):
+        for s in sent:
+            assert s["text"] == text[s["start"]:s["end"]] and 0 <= s["score"] <= 1
+    proba = model.predict_proba(texts)
+    assert [p.shape for p in proba] == [(len(tokenize(t)), len(BIO_TAGS)) for t in texts]
+    model.save(tmp_path / "crf")
+    again = load_model(tmp_path / "crf")
+    assert again.predict(texts) == spans
+    with pytest.raises(ValueError, match="no sentence has an attribution span"):
+        model_for("extract", "baseline").fit(["Nothing here."], [[]])
+
+
+def test_crf_rejects_class_weights():
+    with pytest.raises(ValueError, match="CRF has no class weights"):
+        model_for("extract", "baseline", "task.balance=weights")
+
+
+def test_subword_alignment_labels_first_piece_only():
+    from claimsift.models.transformer import IGNORE, TransformerSpanModel
+
+    word_ids = [None, 0, 1, 1, 1, 2, None]
+    assert TransformerSpanModel._align(word_ids, [5, 3, 0]) == [IGNORE, 5, 3, IGNORE, IGNORE, 0, IGNORE]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", ["classify", "extract"])
+def test_tiny_transformer_trains_and_round_trips(task, records, tiny_bert, tmp_path):
+    model = model_for(task, "transformer", f"model.path={tiny_bert}", "model.params.epochs=1",
+                      "model.params.progress=false", f"model.params.work_dir={tmp_path}")
+    train, val = split(records, "train")[:24], split(records, "validation")
+    key = "weak_label" if task == "classify" else "spans"
+    if task == "classify":
+        model.fit([r["text"] for r in train], [r[key] for r in train],
+                  eval_texts=[r["text"] for r in val], eval_labels=[r[key] for r in val])
+    else:
+        model.fit([r["text"] for r in train], [r[key] for r in train],
+                  eval_texts=[r["text"] for r in val], eval_spans=[r[key] for r in val])
+    assert model.history_, "the Trainer ran"
+    assert list(tmp_path.iterdir()) == [], "checkpoints live in a temporary folder that is removed"
+    texts = [r["text"] for r in val]
+    proba = model.predict_proba(texts)
+    model.save(tmp_path / "m")
+    again = load_model(tmp_path / "m")
+    if task == "classify":
+        assert proba.shape == (len(texts), 4)
+        assert again.model_.config.id2label == dict(enumerate(CLASSES))
+        np.testing.assert_allclose(again.predict_proba(texts), proba, atol=1e-5)
+        assert again.predict(texts) == model.predict(texts)
+    else:
+        assert [p.shape for p in proba] == [(len(tokenize(t)), len(BIO_TAGS)) for t in texts]
+        assert again.model_.config.id2label == dict(enumerate(BIO_TAGS))
+        for a, b in zip(again.predict_proba(texts), proba):
+            np.testing.assert_allclose(a, b, atol=1e-5)
+        assert [[(s["type"], s["start"], s["end"]) for s in x] for x in again.predict(texts)] == \
+               [[(s["type"], s["start"], s["end"]) for s in x] for x in model.predict(texts)]
+
+
+@pytest.mark.slow
+def test_tiny_transformer_learns_soft_targets(records, tiny_bert):
+    train = split(records, "train")[:16]
+    model = model_for("classify", "transformer", f"model.path={tiny_bert}", "model.params.epochs=1",
+                      "model.params.progress=false")
+    model.fit([r["text"] for r in train], [r["weak_label"] for r in train],
+              soft_labels=np.array([r["weak_probs"] for r in train]))
+    losses = [h["loss"] for h in model.history_ if "loss" in h]
+    assert losses and np.isfinite(losses).all()
+
+
+@pytest.mark.slow
+def test_packaged_minilm_loads_and_trains_one_step(records, tmp_path):
+    train = split(records, "train")[:8]
+    model = model_for("classify", "transformer", "model.params.epochs=1", "model.params.batch_size=8",
+                      "model.params.progress=false")
+    model.fit([r["text"] for r in train], [r["weak_label"] for r in train])
+    steps = [h for h in model.history_ if "train_runtime" in h]
+    assert model.model_.config.hidden_size == 384 and model.model_.config.num_hidden_layers == 6
+    assert steps and model.epochs_trained_ == 1
+    assert model.predict_proba([train[0]["text"]]).shape == (1, 4)
+
+
+def test_model_path_must_be_a_hf_folder(tmp_path):
+    from claimsift.models.transformer import resolve_model_path
+
+    with pytest.raises(FileNotFoundError, match="model.path=.*no config.json"):
+        resolve_model_path(tmp_path)

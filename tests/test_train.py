@@ -1,0 +1,227 @@
+"""The training stage: configs compose, runs write complete folders (or none), labels come from the right place."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+
+from claimsift.config import CONFIG_DIR, compose
+from claimsift.data.dataset import write_dataset
+from claimsift.io import fingerprint, read_jsonl
+from claimsift.models import load_model
+from claimsift.train import build_model, fit_model, train
+from claimsift.train.data import examples, oversample
+
+RUN_FILES = {"config.yaml", "label_map.json", "data.json", "metrics.json", "train.log", "model", "run.json"}
+
+
+@pytest.fixture(scope="module")
+def records():
+    from conftest import FIXTURES
+
+    return read_jsonl(FIXTURES / "train_sentences.jsonl")
+
+
+@pytest.fixture(scope="module")
+def dataset(records, tmp_path_factory) -> Path:
+    """The fixture sentences written as the label stage writes them (3 train, 1 validation, 1 test article)."""
+    return write_dataset(tmp_path_factory.mktemp("built") / "fx", records, [], {}, {}, "")
+
+
+def cfg_for(dataset, out_root, *overrides):
+    return compose("train", [f"dataset_dir={dataset}", f"out_root={out_root}", *overrides])
+
+
+def run_dirs(out_root: Path) -> list[Path]:
+    return sorted(p for p in out_root.iterdir() if not p.is_symlink()) if out_root.exists() else []
+
+
+@pytest.mark.parametrize("task", ["classify", "extract"])
+@pytest.mark.parametrize("model", sorted(p.stem for p in (CONFIG_DIR / "model").glob("*.yaml")))
+def test_every_task_and_model_config_instantiates(task, model):
+    built = build_model(compose("train", [f"task={task}", f"model={model}", "task.balance=none"]))
+    assert built.task == task and built.seed == 0
+
+
+@pytest.mark.parametrize("group", ["data", "experiment"])
+def test_every_data_and_experiment_config_composes(group):
+    names = sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+    assert names
+    for name in names:
+        cfg = compose("train", [f"{group}={name}"])
+        OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves
+        build_model(cfg)
+
+
+def test_experiment_overrides_only_what_it_names():
+    base, exp = compose("train"), compose("train", ["experiment=gold_only"])
+    assert exp.train.labels == "gold"
+    exp.train.labels = base.train.labels
+    assert OmegaConf.to_container(exp, resolve=True) == OmegaConf.to_container(base, resolve=True)
+
+
+def test_run_folder_explains_itself(dataset, tmp_path):
+    metrics = train(cfg_for(dataset, tmp_path, "seed=5"))
+    (run,) = run_dirs(tmp_path)
+    assert run.name.startswith("classify-baseline-") and {p.name for p in run.iterdir()} == RUN_FILES
+    latest = tmp_path / "classify-baseline-latest"
+    assert latest.is_symlink() and os.readlink(latest) == run.name  # relative link
+    assert json.loads((run / "metrics.json").read_text()) == metrics
+    assert 0 <= metrics["val/macro_f1"] <= 1 and "val/f1_background" in metrics and "val/loss" in metrics
+    run_info = json.loads((run / "run.json").read_text())
+    assert run_info["task"] == "classify" and "seed=5" in run_info["command"]
+    assert json.loads((run / "label_map.json").read_text())["id2label"]["0"] == "allegation"
+    assert OmegaConf.load(run / "config.yaml").seed == 5
+    assert "validation" in (run / "train.log").read_text()
+    # The saved model reproduces the validation metrics (the train → evaluate round trip).
+    val = [r for r in read_jsonl(dataset / "sentences.jsonl") if r["split"] == "validation"]
+    pred = load_model(run / "model").predict([r["text"] for r in val])
+    acc = sum(p == r["weak_label"] for p, r in zip(pred, val)) / len(val)
+    assert acc == pytest.approx(metrics["val/accuracy"], abs=1e-4)
+
+
+def test_extract_run_metrics_per_span_type(dataset, tmp_path):
+    metrics = train(cfg_for(dataset, tmp_path, "task=extract"))
+    assert {"val/macro_f1", "val/f1_SOURCE", "val/f1_CUE", "val/f1_CONTENT"} <= set(metrics)
+    assert (tmp_path / "extract-baseline-latest" / "model" / "claimsift_model.json").is_file()
+
+
+def test_data_fingerprint_follows_the_training_labels(dataset, tmp_path):
+    train(cfg_for(dataset, tmp_path / "a"))
+    train(cfg_for(dataset, tmp_path / "b"))
+    train(cfg_for(dataset, tmp_path / "c", "train.labels=weak+gold"))
+    fps = [json.loads((run_dirs(tmp_path / d)[0] / "data.json").read_text())["fingerprint"] for d in "abc"]
+    assert fps[0] == fps[1] != fps[2]
+
+
+def test_interrupted_run_leaves_no_complete_looking_folder(dataset, tmp_path, monkeypatch):
+    import claimsift.train as stage
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(stage, "fit_examples", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg_for(dataset, tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_runs_in_the_same_second_get_distinct_folders(dataset, tmp_path):
+    for seed in (0, 1, 2):
+        train(cfg_for(dataset, tmp_path, f"seed={seed}"))
+    runs = run_dirs(tmp_path)
+    assert len(runs) == 3
+    assert os.readlink(tmp_path / "classify-baseline-latest") == max(runs, key=lambda p: p.stat().st_mtime).name
+
+
+def test_label_sources(records):
+    train_recs = [r for r in records if r["split"] == "train"]
+    weak = examples(train_recs, "classify", "weak")
+    gold = examples(train_recs, "classify", "gold")
+    both = examples(train_recs, "classify", "weak+gold")
+    assert len(weak) == len(both) == len(train_recs)
+    assert gold.sent_ids == [r["sent_id"] for r in train_recs if r["gold_label"] is not None]
+    for r, label in zip(train_recs, both.targets):
+        assert label == (r["gold_label"] or r["weak_label"])
+    assert weak.targets != both.targets, "the fixture has weak labels that gold corrects"
+    soft = examples(train_recs, "classify", "weak+gold", soft_targets=True).soft
+    assert soft.shape == (len(train_recs), 4) and soft.sum(axis=1) == pytest.approx(1.0)
+    spans = examples(train_recs, "extract", "gold")
+    assert len(spans) == len(gold)
+
+
+def test_held_out_split_is_never_trained_on(dataset, tmp_path, records):
+    with pytest.raises(ValueError, match="splits.train='test' is the held-out split"):
+        train(cfg_for(dataset, tmp_path, "splits.train=test"))
+    with pytest.raises(ValueError, match="splits.validation='nope'"):
+        train(cfg_for(dataset, tmp_path, "splits.validation=nope"))
+    train(cfg_for(dataset, tmp_path))
+    data = json.loads((run_dirs(tmp_path)[0] / "data.json").read_text())
+    train_recs = [r for r in records if r["split"] == "train"]
+    assert data["fingerprint"] == fingerprint(examples(train_recs, "classify", "weak").pairs())
+
+
+def test_gold_labels_on_too_few_sentences_fail_clearly(dataset, tmp_path, records):
+    with pytest.raises(ValueError, match="need at least two classes"):
+        train(cfg_for(dataset, tmp_path, "train.labels=gold", "train.max_sentences=1"))
+    assert run_dirs(tmp_path) == []
+    no_gold = [r for r in records if r["gold_label"] is None]
+    with pytest.raises(ValueError, match="train.labels=gold: no 'train' sentence"):
+        fit_model(compose("train", ["train.labels=gold"]), no_gold)
+
+
+def test_oversample_balances_classes(records):
+    ex = examples([r for r in records if r["split"] == "train"], "classify", "weak")
+    balanced = oversample(ex, "classify", seed=0)
+    counts = {c: balanced.targets.count(c) for c in set(balanced.targets)}
+    assert len(set(counts.values())) == 1 and len(balanced) > len(ex)
+    assert oversample(ex, "classify", seed=0).sent_ids == balanced.sent_ids
+
+
+def test_fit_model_writes_nothing(records, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = compose("train", ["task=extract", "task.balance=oversample"])
+    model = fit_model(cfg, [r for r in records if r["fold"] != 4], [r for r in records if r["fold"] == 4])
+    assert model.predict(["The army spokesman said the border crossing was closed."])[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_override_names_the_key():
+    from hydra.errors import ConfigCompositionException
+
+    with pytest.raises(ConfigCompositionException, match="train.labls"):
+        compose("train", ["train.labls=gold"])
+    with pytest.raises(ValueError, match=r"train.labels='silver'"):
+        fit_model(compose("train", ["train.labels=silver"]), [])
+    with pytest.raises(ValueError, match=r"task.balance='smote'"):
+        fit_model(compose("train", ["task.balance=smote"]), [])
+
+
+@pytest.mark.slow
+def test_cli_multirun_and_one_line_errors(dataset, tmp_path):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    cli = [sys.executable, "-m", "claimsift.train"]
+    paths = [f"dataset_dir={dataset}", f"out_root={tmp_path / 'models'}"]
+    done = subprocess.run([*cli, "-m", *paths, "task=classify,extract", "seed=0,1"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert len(run_dirs(tmp_path / "models")) == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["models", "multirun"], "Hydra writes nothing else"
+    bad = subprocess.run([*cli, *paths, "train.labels=silver"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines()[-1].startswith("claimsift train: train.labels='silver'")
+
+
+@pytest.mark.slow
+def test_tiny_transformer_run_folder(dataset, tmp_path):
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from claimsift.models.transformer import packaged_model_path
+
+    tok = AutoTokenizer.from_pretrained(packaged_model_path())
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         intermediate_size=64)).save_pretrained(tmp_path / "tiny")
+    tok.save_pretrained(tmp_path / "tiny")
+    metrics = train(cfg_for(dataset, tmp_path / "models", "task=extract", "model=transformer",
+                            f"model.path={tmp_path / 'tiny'}", "model.extract.epochs=2", "model.params.progress=false"))
+    run = tmp_path / "models" / "extract-transformer-latest"
+    assert {p.name for p in run.iterdir()} == RUN_FILES and "val/f1_SOURCE" in metrics
+    assert "eval_macro_f1" in (run / "train.log").read_text(), "per-epoch validation lines reach train.log"
+    model = load_model(run / "model")
+    assert model.model_.config.id2label[0] == "O"
+
+
+def test_extract_metrics_without_any_span_are_zero_not_nan():
+    from claimsift.train.metrics import validation_metrics
+
+    class NoSpans:
+        def predict(self, texts):
+            return [[] for _ in texts]
+
+    assert validation_metrics("extract", NoSpans(), ["Nothing here."], [[]])["val/macro_f1"] == 0.0
