@@ -38,7 +38,8 @@ demo: install
 	$(CLI) train -m task=classify,extract model=baseline,transformer
 	$(CLI) evaluate cv=by_article task=classify model=baseline
 	$(CLI) evaluate cv=by_article task=extract model=baseline
-	$(CLI) predict input=seeds output=predictions/seeds.jsonl report=predictions/seeds.html
+	$(CLI) predict input=seeds output=predictions/seeds.jsonl report=predictions/seeds.html \
+	  classify_run=models/classify-baseline-latest extract_run=models/extract-baseline-latest
 	@if [ -d ../shared/corpus ]; then $(CLI) predict input=../shared/corpus output=predictions/corpus.jsonl \
 	  report=predictions/corpus.html; fi
 	$(CLI) brat export predictions/seeds.jsonl predictions/brat-seeds
