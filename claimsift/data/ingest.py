@@ -2,7 +2,8 @@
 
 Every article gets a stable id: the file stem for .txt/.html, the configured
 id field for .jsonl/.csv rows. A file or row that cannot be read is yielded
-as a :class:`Skipped` with the reason, never dropped silently.
+as a :class:`Skipped` with the reason, never dropped silently. ``.jsonl`` and
+``.csv`` files are streamed row by row, so their size does not matter.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import glob
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -66,6 +68,15 @@ def read_file(file: Path, id_field: str = "id", text_field: str = "text",
     if suffix not in SUFFIXES:
         yield Skipped(str(file), f"unsupported file type {suffix or '(none)'}")
         return
+    if suffix in (".jsonl", ".csv"):
+        reason = _precheck(file)
+        if reason:
+            yield Skipped(str(file), reason)
+        elif suffix == ".jsonl":
+            yield from _stream_jsonl(file, id_field, text_field, title_field)
+        else:
+            yield from _stream_csv(file, id_field, text_field, title_field)
+        return
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -84,12 +95,8 @@ def read_file(file: Path, id_field: str = "id", text_field: str = "text",
         return
     if suffix == ".txt":
         yield _article(file.stem, content, str(file))
-    elif suffix in (".html", ".htm"):
-        yield _from_html(file, content)
-    elif suffix == ".jsonl":
-        yield from _from_jsonl(file, content, id_field, text_field, title_field)
     else:
-        yield from _from_csv(file, content, id_field, text_field, title_field)
+        yield _from_html(file, content)
 
 
 def _article(doc_id: str, text: str, source: str, title: str | None = None,
@@ -127,26 +134,56 @@ def _row(rec: dict, where: str, id_field: str, text_field: str, title_field: str
     return _article(str(rec[id_field]), text, where, title=title or None, meta=meta)
 
 
-def _from_jsonl(file, content, id_field, text_field, title_field):
-    for lineno, line in enumerate(content.splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{file}:{lineno}"
+def _precheck(file: Path) -> str | None:
+    """Why ``file`` cannot be read at all (unreadable, empty, binary), or None."""
+    try:
+        with file.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    if not head.strip():
+        return "empty file"
+    if b"\x00" in head:
+        return "binary file (NUL bytes)"
+    return None
+
+
+def _stream_jsonl(file: Path, id_field, text_field, title_field):
+    """Rows of a .jsonl file read line by line: a million-line file never sits in memory."""
+    with file.open("rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            where = f"{file}:{lineno}"
+            try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield Skipped(where, f"not UTF-8 (bad byte at offset {exc.start})")
+                continue
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Skipped(where, f"not valid JSON ({exc.msg})")
+                continue
+            if not isinstance(rec, dict):
+                yield Skipped(where, "not a JSON object")
+                continue
+            yield _row(rec, where, id_field, text_field, title_field)
+
+
+def _stream_csv(file: Path, id_field, text_field, title_field):
+    """Rows of a .csv file read one at a time; a bad byte or quote skips the rest, said so."""
+    csv.field_size_limit(sys.maxsize if sys.maxsize < 2**63 else 2**31 - 1)
+    with file.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rowno = 1
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Skipped(where, f"not valid JSON ({exc.msg})")
-            continue
-        if not isinstance(rec, dict):
-            yield Skipped(where, "not a JSON object")
-            continue
-        yield _row(rec, where, id_field, text_field, title_field)
-
-
-def _from_csv(file, content, id_field, text_field, title_field):
-    reader = csv.DictReader(content.splitlines(keepends=True))
-    if reader.fieldnames is None or text_field not in reader.fieldnames or id_field not in reader.fieldnames:
-        yield Skipped(str(file), f"CSV header lacks {id_field!r} or {text_field!r} (has {reader.fieldnames})")
-        return
-    for rowno, rec in enumerate(reader, 2):
-        yield _row(rec, f"{file}:{rowno}", id_field, text_field, title_field)
+            if reader.fieldnames is None or text_field not in reader.fieldnames or id_field not in reader.fieldnames:
+                yield Skipped(str(file), f"CSV header lacks {id_field!r} or {text_field!r} (has {reader.fieldnames})")
+                return
+            for rowno, rec in enumerate(reader, 2):
+                yield _row(rec, f"{file}:{rowno}", id_field, text_field, title_field)
+        except UnicodeDecodeError as exc:
+            yield Skipped(f"{file}:{rowno + 1}", f"not UTF-8 (bad byte at offset {exc.start}); rest of file skipped")
+        except csv.Error as exc:
+            yield Skipped(f"{file}:{rowno + 1}", f"bad CSV ({exc}); rest of file skipped")

@@ -10,6 +10,12 @@ fold; ``fold``: the dataset's ``fold`` column), trains with the train config
 held-out sentences. The pooled predictions of all folds are scored once, with
 bootstrap intervals, into ``cv.out_dir`` (same files as a run's evaluation,
 plus ``details.json`` with per-fold numbers and ``predictions.jsonl``).
+
+``cv.extra_data`` (a list of built dataset folders, default none) adds every
+sentence of those datasets to each fold's training set, after the fold's own
+articles: transfer from another corpus, scored only on this dataset's
+held-out articles. An extra sentence whose article id or text is also in the
+cross-validated dataset is never used, so a held-out article cannot leak in.
 """
 
 from __future__ import annotations
@@ -49,6 +55,9 @@ def cross_validate(cfg: DictConfig) -> dict[str, float]:
     if len(groups) < 2:
         raise ValueError(f"{dataset_dir}: {len(groups)} distinct {key} value(s), cross-validation needs two")
 
+    extra_dirs = [str(d) for d in (cfg.cv.get("extra_data") or [])]
+    extra = extra_rows(extra_dirs, rows)
+
     eval_set = rows_to_eval_set(rows, PREFIX, task, cfg.eval.truth)
     pos = {r["sent_id"]: i for i, r in enumerate(eval_set.records)}
     n = len(eval_set.records)
@@ -57,7 +66,7 @@ def cross_validate(cfg: DictConfig) -> dict[str, float]:
     folds = []
     for gi, g in enumerate(tqdm(groups, desc=f"cv {task}/{cfg.model.name}", unit="fold")):
         val_group = groups[(gi + 1) % len(groups)] if cfg.cv.validation == "next" else None
-        train_rows = [r for r in rows if r[key] != g and r[key] != val_group]
+        train_rows = [r for r in rows if r[key] != g and r[key] != val_group] + extra
         val_rows = [r for r in rows if r[key] == val_group]
         test = [eval_set.records[pos[r["sent_id"]]] for r in rows if r[key] == g and r["sent_id"] in pos]
         if not test:
@@ -72,7 +81,7 @@ def cross_validate(cfg: DictConfig) -> dict[str, float]:
                 spans[i] = fold_preds.spans[j]
         fold_scored = score(test, fold_preds, "fold", **{**_score_kwargs(cfg), "n_resamples": 1})
         headline = "fold/macro_f1" if task == "classify" else "fold/micro_f1"
-        folds.append({"held_out": str(g), "n_train": len(train_rows), "n_test": len(test),
+        folds.append({"held_out": str(g), "n_train": len(train_rows), "n_extra": len(extra), "n_test": len(test),
                       "headline": headline.split("/")[1], "value": fold_scored.metrics[headline]})
 
     if task == "classify":
@@ -91,6 +100,8 @@ def cross_validate(cfg: DictConfig) -> dict[str, float]:
     title = f"cross-validation by {key}: {task} / {cfg.model.name}"
     notes = [f"{len(folds)} folds, each holding out every sentence of one {key} value; the model is trained "
              f"on the other articles with `train.labels={cfg.train.labels}` and the predictions are pooled.",
+             *([f"Each fold also trains on {len(extra)} sentences of {', '.join(extra_dirs)} "
+                f"(their weak labels unless `train.labels` finds hand labels)."] if extra_dirs else []),
              *eval_set.notes,
              "Per fold (" + folds[0]["headline"] + "): "
              + ", ".join(f"{f['held_out']} {f['value']:.3f} (n={f['n_test']})" for f in folds) + "."]
@@ -98,6 +109,19 @@ def cross_validate(cfg: DictConfig) -> dict[str, float]:
     write_jsonl(out_dir / "predictions.jsonl", _prediction_rows(eval_set.records, preds))
     print_summary(scored.metrics, PREFIX, task, title, out_dir)
     return scored.metrics
+
+
+def extra_rows(dirs: list[str], rows: list[dict]) -> list[dict]:
+    """Every sentence of the built datasets ``dirs`` that shares no article id and no text with ``rows``.
+
+    Raises FileNotFoundError when a folder is not a built dataset.
+    """
+    doc_ids = {r["doc_id"] for r in rows}
+    texts = {r["text"] for r in rows}
+    out = []
+    for d in dirs:
+        out.extend(r for r in read_dataset(d) if r["doc_id"] not in doc_ids and r["text"] not in texts)
+    return out
 
 
 def _prediction_rows(records: list[dict], preds: Predictions):

@@ -1,16 +1,12 @@
 """Articles in, sentence records out, a bounded chunk at a time.
 
-Reading streams: a .jsonl or .csv input is read line by line (a million-line
-file never sits in memory); .txt and .html files go through the label stage's
-``read_file``. Each article is cleaned and segmented exactly as the label
+Reading streams: the label stage's ``read_articles`` reads a .jsonl or .csv
+input line by line (a million-line file never sits in memory). Each article is cleaned and segmented exactly as the label
 stage does it, so offsets mean the same thing in both stages.
 """
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,79 +39,10 @@ def iter_articles(path: str | Path, id_field: str = "id", text_field: str = "tex
                   title_field: str | None = "title") -> Iterator[RawArticle | Skipped]:
     """Every article under ``path`` (file, folder or glob), or a Skipped per bad file or row.
 
-    Raises FileNotFoundError (naming ``path``) when nothing matches, before
-    anything is read.
+    The label stage's reader, which streams .jsonl and .csv row by row. Raises
+    FileNotFoundError (naming ``path``) when nothing matches, before anything is read.
     """
-    files = ingest.find_files(path)
-    for file in files:
-        suffix = file.suffix.lower()
-        if suffix == ".jsonl":
-            yield from _stream_jsonl(file, id_field, text_field, title_field)
-        elif suffix == ".csv":
-            yield from _stream_csv(file, id_field, text_field, title_field)
-        else:
-            yield from ingest.read_file(file, id_field=id_field, text_field=text_field, title_field=title_field)
-
-
-def _precheck(file: Path) -> str | None:
-    """Why ``file`` cannot be read at all (unreadable, empty, binary), or None."""
-    try:
-        with file.open("rb") as fh:
-            head = fh.read(4096)
-    except OSError as exc:
-        return f"unreadable ({exc.strerror or exc})"
-    if not head.strip():
-        return "empty file"
-    if b"\x00" in head:
-        return "binary file (NUL bytes)"
-    return None
-
-
-def _stream_jsonl(file: Path, id_field, text_field, title_field):
-    reason = _precheck(file)
-    if reason:
-        yield Skipped(str(file), reason)
-        return
-    with file.open("rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            where = f"{file}:{lineno}"
-            try:
-                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                yield Skipped(where, f"not UTF-8 (bad byte at offset {exc.start})")
-                continue
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Skipped(where, f"not valid JSON ({exc.msg})")
-                continue
-            if not isinstance(rec, dict):
-                yield Skipped(where, "not a JSON object")
-                continue
-            yield ingest._row(rec, where, id_field, text_field, title_field)
-
-
-def _stream_csv(file: Path, id_field, text_field, title_field):
-    reason = _precheck(file)
-    if reason:
-        yield Skipped(str(file), reason)
-        return
-    csv.field_size_limit(sys.maxsize if sys.maxsize < 2**63 else 2**31 - 1)
-    with file.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        rowno = 1
-        try:
-            if reader.fieldnames is None or text_field not in reader.fieldnames or id_field not in reader.fieldnames:
-                yield Skipped(str(file), f"CSV header lacks {id_field!r} or {text_field!r} (has {reader.fieldnames})")
-                return
-            for rowno, rec in enumerate(reader, 2):
-                yield ingest._row(rec, f"{file}:{rowno}", id_field, text_field, title_field)
-        except UnicodeDecodeError as exc:
-            yield Skipped(f"{file}:{rowno + 1}", f"not UTF-8 (bad byte at offset {exc.start}); rest of file skipped")
-        except csv.Error as exc:
-            yield Skipped(f"{file}:{rowno + 1}", f"bad CSV ({exc}); rest of file skipped")
+    return ingest.read_articles(path, id_field=id_field, text_field=text_field, title_field=title_field)
 
 
 def prepare(raw: RawArticle) -> Article | Skipped:
