@@ -31,7 +31,8 @@ class TfidfClassifier(ClassifierModel):
                  C: float = 1.0, max_iter: int = 1000, class_weight: str | None = "balanced",
                  seed: int = 0):
         self.word_ngram_range = tuple(word_ngram_range)
-        self.char_ngram_range = tuple(char_ngram_range)
+        # None turns the character n-grams off (about 8x faster to predict; see BENCHMARKS.md).
+        self.char_ngram_range = tuple(char_ngram_range) if char_ngram_range else None
         self.min_df = min_df
         self.max_features = max_features
         self.sublinear_tf = sublinear_tf
@@ -49,10 +50,10 @@ class TfidfClassifier(ClassifierModel):
 
         common = dict(min_df=self.min_df, max_features=self.max_features, sublinear_tf=self.sublinear_tf,
                       lowercase=self.lowercase)
-        features = FeatureUnion([
-            ("word", TfidfVectorizer(analyzer="word", ngram_range=self.word_ngram_range, **common)),
-            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=self.char_ngram_range, **common)),
-        ])
+        parts = [("word", TfidfVectorizer(analyzer="word", ngram_range=self.word_ngram_range, **common))]
+        if self.char_ngram_range:
+            parts.append(("char", TfidfVectorizer(analyzer="char_wb", ngram_range=self.char_ngram_range, **common)))
+        features = FeatureUnion(parts)
         clf = LogisticRegression(C=self.C, max_iter=self.max_iter, class_weight=self.class_weight,
                                  random_state=self.seed)
         return Pipeline([("features", features), ("clf", clf)])
