@@ -29,13 +29,13 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from _sections import write_section  # noqa: E402  (bench/ is on sys.path when run as a script)
 from claimsift.data.ingest import Skipped  # noqa: E402
 from claimsift.io import read_jsonl  # noqa: E402
 from claimsift.predict.runs import find_latest_run, load_run_model  # noqa: E402
 from claimsift.predict.stream import Article, iter_articles, predict_chunk, prepare  # noqa: E402
 from claimsift.predict.writer import PredictionWriter  # noqa: E402
 
-BEGIN, END = "<!-- predict:begin -->", "<!-- predict:end -->"
 
 
 def load_corpus(path: str, max_articles: int | None) -> tuple[list[Article], float]:
@@ -234,7 +234,7 @@ def main(argv=None) -> int:
                "baseline": rows, "transformer": trows}
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
-    update_benchmarks(Path(args.benchmarks), render(figures, args))
+    write_section(Path(args.benchmarks), "predict", render(figures, args))
     print(f"wrote the prediction section of {args.benchmarks}", file=sys.stderr)
     return 0
 
@@ -272,21 +272,6 @@ def render(f: dict, args) -> str:
     lines += ["", "Targets (2 CPU cores): baseline >= 20,000 sentences/s excluding file reading; "
               "transformer >= 80% of the fp32 bound."]
     return "\n".join(lines)
-
-
-def update_benchmarks(path: Path, section: str) -> None:
-    """Replace this script's section of BENCHMARKS.md (between its markers), or append it."""
-    from claimsift.io import atomic_path
-
-    block = f"{BEGIN}\n{section}\n{END}"
-    text = path.read_text(encoding="utf-8") if path.is_file() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

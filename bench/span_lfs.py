@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from _sections import write_section  # noqa: E402  (bench/ is on sys.path when run as a script)
 from claimsift.data.labeling import SPAN_LFS, span_attributions
 from claimsift.data.tokens import spans_to_bio, tokenize
 from claimsift.evaluate.metrics import exact_span_metrics, overlap_span_metrics, prf_from_counts, span_counts
@@ -36,7 +37,6 @@ from claimsift.labels import SPAN_TYPES
 ROOT = Path(__file__).resolve().parents[1]
 SPLITS = {"train": "train", "dev": "validation"}
 TYPES = ("SOURCE", "CUE", "CONTENT")
-BEGIN, END = "<!-- span_lfs:begin -->", "<!-- span_lfs:end -->"
 
 
 def load(path: Path) -> dict[str, list[dict]]:
@@ -151,18 +151,6 @@ def rules_table(split: str, rows) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replace this script's section of BENCHMARKS.md (or append it), keeping every other section."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{text.rstrip()}\n{END}\n"
-    if BEGIN in old and END in old:
-        new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):].lstrip("\n")
-    else:
-        new = old.rstrip("\n") + "\n\n" + block
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(new, encoding="utf-8")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=str(ROOT / "data/built/polnear/sentences.jsonl"))
@@ -203,7 +191,7 @@ def main() -> None:
         with atomic_path(Path(args.save_json)) as tmp:
             Path(tmp).write_text(json.dumps(results, indent=1), encoding="utf-8")
     if args.write:
-        write_section(text, ROOT / "BENCHMARKS.md")
+        write_section(ROOT / "BENCHMARKS.md", "span_lfs", text)
 
 
 if __name__ == "__main__":

@@ -24,10 +24,10 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from _sections import write_section  # noqa: E402  (bench/ is on sys.path when run as a script)
 from claimsift.config import compose  # noqa: E402
 from claimsift.train import train  # noqa: E402
 
-BEGIN, END = "<!-- train:begin -->", "<!-- train:end -->"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     section = render(rows, args, seeds)
     print(section)
     if not args.no_write:
-        update_benchmarks(args.out, section)
+        write_section(args.out, "train", section)
     return 0
 
 
@@ -90,21 +90,6 @@ def render(rows, args, seeds) -> str:
 
 def _sd(xs: list[float]) -> float:
     return statistics.stdev(xs) if len(xs) > 1 else 0.0
-
-
-def update_benchmarks(path: Path, section: str) -> None:
-    """Replace this script's section of BENCHMARKS.md (between its markers), or append it."""
-    from claimsift.io import atomic_path
-
-    block = f"{BEGIN}\n{section}\n{END}"
-    text = path.read_text(encoding="utf-8") if path.is_file() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + block + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -27,10 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from _sections import write_section  # noqa: E402  (bench/ is on sys.path when run as a script)
 from claimsift.config import compose  # noqa: E402
-from claimsift.io import atomic_path  # noqa: E402
 
-BEGIN, END = "<!-- transfer:begin -->", "<!-- transfer:end -->"
 POLNEAR = "data/built/polnear"
 TYPES = ("SOURCE", "CUE", "CONTENT")
 
@@ -192,18 +191,6 @@ def render(extract: list[dict], classify: list[dict], args) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replace this script's section of BENCHMARKS.md (or append it), keeping every other section."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{text.rstrip()}\n{END}\n"
-    if BEGIN in old and END in old:
-        new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):].lstrip("\n")
-    else:
-        new = old.rstrip("\n") + "\n\n" + block
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(new, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--work", type=Path, default=ROOT / "reports" / "transfer",
@@ -231,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.work / "transfer.json").write_text(json.dumps({"extract": extract, "classify": classify}, indent=1))
     print(text)
     if not args.no_write:
-        write_section(text, args.out)
+        write_section(args.out, "transfer", text)
         print(f"wrote the transfer section of {args.out}", file=sys.stderr)
     return 0
 
