@@ -86,10 +86,7 @@ class TfidfClassifier(ClassifierModel):
         return out
 
     def save(self, path: str | Path) -> None:
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, path / ESTIMATOR_FILE)
-        self.write_model_meta(path, classes=self.classes_, label2id={c: i for i, c in enumerate(self.classes_)})
+        _save_joblib(self, path, classes=self.classes_, label2id={c: i for i, c in enumerate(self.classes_)})
 
     @classmethod
     def load(cls, path: str | Path) -> "TfidfClassifier":
@@ -194,14 +191,18 @@ class CrfSpanModel(SpanModel):
         return out
 
     def save(self, path: str | Path) -> None:
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, path / ESTIMATOR_FILE)
-        self.write_model_meta(path, tags=self.tags_, label2id={t: i for i, t in enumerate(self.tags_)})
+        _save_joblib(self, path, tags=self.tags_, label2id={t: i for i, t in enumerate(self.tags_)})
 
     @classmethod
     def load(cls, path: str | Path) -> "CrfSpanModel":
         return _load_joblib(path, cls)
+
+
+def _save_joblib(model, path: str | Path, **meta) -> None:
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path / ESTIMATOR_FILE)
+    model.write_model_meta(path, **meta)
 
 
 def _load_joblib(path: str | Path, cls: type):
