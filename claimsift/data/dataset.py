@@ -33,6 +33,7 @@ def features():
         "spans": List(span),
         "gold_label": Value("string"), "gold_spans": List(span),
         "split": Value("string"), "fold": Value("int32"),
+        "source": Value("string"),      # which reader/source of a mix the sentence comes from
     })
 
 

@@ -1,7 +1,10 @@
 """The hand-annotated gold set: validate it, join it to sentences, round-trip it through Label Studio.
 
-    claimsift gold check                                  # every data/gold/*.jsonl
+    claimsift gold check                                  # every data/gold/*.jsonl and the standoff labels
     claimsift gold check data/gold/seeds.jsonl --articles seeds
+    claimsift gold check --standoff data/gold/polnear --texts ../shared/polnear
+    claimsift gold to-standoff data/built/polnear/sentences.jsonl labels.tsv data/gold/polnear/new.jsonl
+    claimsift gold agreement first.jsonl second.jsonl     # Cohen's kappa, overall and per class
     claimsift gold export-labelstudio data/built/seeds/sentences.jsonl ls/tasks.json
     claimsift gold import-labelstudio ls/export.json data/gold/new.jsonl
 
@@ -21,6 +24,8 @@ from claimsift.gold.check import check_files, check_records, load_articles, read
 __all__ = ["check_records", "match_gold", "describe_unmatched", "load_gold", "main"]
 
 DEFAULT_GLOB = "data/gold/*.jsonl"
+DEFAULT_STANDOFF = "data/gold/polnear"     # standoff labels (no text): checked against --texts
+DEFAULT_TEXTS = "../shared/polnear"
 
 
 def load_gold(path: str | Path) -> list[dict]:
@@ -84,6 +89,19 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="validate gold JSONL files; exit 1 with one line per problem")
     c.add_argument("paths", nargs="*", help=f"gold files (default: {DEFAULT_GLOB})")
     c.add_argument("--articles", help="also check sentence texts against these articles' cleaned text")
+    c.add_argument("--standoff", default=None,
+                   help=f"standoff label file or folder (default with no paths: {DEFAULT_STANDOFF} if present)")
+    c.add_argument("--texts", default=DEFAULT_TEXTS,
+                   help=f"brat corpus the standoff offsets point into (default {DEFAULT_TEXTS})")
+    g = sub.add_parser("agreement", help="Cohen's kappa (overall and per class) of two labellings of the same sentences")
+    g.add_argument("first")
+    g.add_argument("second")
+    t = sub.add_parser("to-standoff", help="sent_id<TAB>label[<TAB>note] lines + the dataset's sentences.jsonl "
+                                          "→ standoff label records (no text)")
+    t.add_argument("sentences")
+    t.add_argument("labels")
+    t.add_argument("out")
+    t.add_argument("--selection", default="article", help="article | picked, or 'manifest:PATH' (sent_id → kind)")
     e = sub.add_parser("export-labelstudio", help="sentences or gold JSONL → Label Studio tasks JSON (+ config .xml)")
     e.add_argument("sentences")
     e.add_argument("out")
@@ -97,7 +115,23 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
         if args.command == "check":
-            return _check(args.paths, args.articles)
+            standoff = args.standoff or (DEFAULT_STANDOFF if not args.paths and Path(DEFAULT_STANDOFF).is_dir()
+                                         else None)
+            code = _check(args.paths, args.articles) if args.paths or not args.standoff else 0
+            if standoff:
+                code = max(code, _check_standoff(standoff, args.texts))
+            return code
+        if args.command == "agreement":
+            from claimsift.gold.agreement import report
+
+            print(report(args.first, args.second)[1])
+            return 0
+        if args.command == "to-standoff":
+            from claimsift.gold.standoff_import import to_standoff
+
+            n = to_standoff(args.sentences, args.labels, args.out, args.selection)
+            print(f"wrote {n} standoff records to {args.out}")
+            return 0
         if args.command == "export-labelstudio":
             from claimsift.gold.labelstudio import export_labelstudio
 
@@ -132,4 +166,32 @@ def _check(paths: list[str], articles_path: str | None) -> int:
         print(line, file=sys.stderr)
     verdict = f"{len(problems)} problem(s)" if problems else "ok"
     print(f"checked {n} gold records in {len(files)} file(s): {verdict}")
+    return 1 if problems else 0
+
+
+def _check_standoff(path: str, texts_path: str) -> int:
+    from claimsift.data.brat import document_files
+    from claimsift.data.standoff import check_standoff, read_standoff
+
+    records, problems = read_standoff(path)
+    root = Path(texts_path)
+    if not root.is_dir():
+        problems.append(f"{texts_path}: no such folder: standoff offsets cannot be checked (give --texts)")
+        texts = {}
+    else:
+        wanted = {r["doc_id"] for r in records}
+        texts = {}
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            try:
+                text_dir, _ = document_files(folder)
+            except FileNotFoundError:
+                continue
+            for f in text_dir.glob("*.txt"):
+                if f.stem in wanted:
+                    texts[f.stem] = f.read_text(encoding="utf-8")
+        problems += check_standoff(records, texts)
+    for line in problems:
+        print(line, file=sys.stderr)
+    verdict = f"{len(problems)} problem(s)" if problems else "ok"
+    print(f"checked {len(records)} standoff labels in {path} against {texts_path}: {verdict}")
     return 1 if problems else 0
