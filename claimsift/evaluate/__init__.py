@@ -3,6 +3,7 @@
     claimsift evaluate run=models/classify-baseline-latest                 # split=gold
     claimsift evaluate run=models/extract-baseline-latest split=test
     claimsift evaluate run=models/classify-baseline-latest split=my_gold.jsonl
+    claimsift evaluate run=models/classify-transformer-latest split=validation eval.source=polnear  # one source of a mix
     claimsift evaluate cv=by_article task=classify model=baseline          # leave-one-article-out
     python -m claimsift.evaluate run=... eval.n_resamples=200
 
@@ -46,7 +47,8 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     run = Path(cfg.run)
     info = read_run(run)
     task = info["task"]
-    eval_set = load_eval_set(str(cfg.split), cfg.dataset or info.get("dataset"), task, cfg.eval.truth)
+    eval_set = load_eval_set(str(cfg.split), cfg.dataset or info.get("dataset"), task, cfg.eval.truth,
+                             source=cfg.eval.get("source"))
     model = load_model(run / "model")
     if model.task != task:
         raise ValueError(f"{run}: run.json says task {task!r} but the model is a {model.task} model")

@@ -38,8 +38,12 @@ def split_name(split: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(split).stem)
 
 
-def load_eval_set(split: str, dataset_dir: str | Path | None, task: str, truth: str = "auto") -> EvalSet:
+def load_eval_set(split: str, dataset_dir: str | Path | None, task: str, truth: str = "auto",
+                  source: str | None = None) -> EvalSet:
     """Records of ``split`` (train | validation | test | gold | a gold-format JSONL path) for ``task``.
+
+    ``source`` keeps only the sentences of one source of a mixed dataset (its
+    ``source`` column); the metrics' prefix becomes ``<split>-<source>``.
 
     ``truth``: ``gold`` keeps only hand-labeled sentences, ``weak`` scores against
     the weak labels, ``auto`` takes gold when the split has any and weak otherwise.
@@ -55,9 +59,14 @@ def load_eval_set(split: str, dataset_dir: str | Path | None, task: str, truth: 
         return _keep_annotated(EvalSet(split_name(split), records, "gold", [f"Sentences from `{path}` (gold format)."]), task)
 
     rows = read_dataset(dataset_dir)
+    if source:
+        sources = sorted({str(r.get("source")) for r in rows})
+        rows = [r for r in rows if r.get("source") == source]
+        if not rows:
+            raise ValueError(f"eval.source={source!r}: {dataset_dir} has sources {', '.join(sources)}")
     if split == "gold":
         records = [_from_row(r, truth="gold") for r in rows]
-        es = _keep_annotated(EvalSet("gold", records, "gold"), task)
+        es = _keep_annotated(EvalSet("gold" + (f"-{source}" if source else ""), records, "gold"), task)
         in_train = sum(1 for r in es.records if r["split"] == "train")
         es.notes.append(f"All {len(es.records)} hand-labeled sentences of the dataset, whatever their split.")
         if in_train:
@@ -70,7 +79,7 @@ def load_eval_set(split: str, dataset_dir: str | Path | None, task: str, truth: 
     rows = [r for r in rows if r.get("split") == wanted]
     if not rows:
         raise ValueError(f"{dataset_dir}: no sentences in split {wanted!r}")
-    return rows_to_eval_set(rows, DATASET_SPLITS[split], task, truth)
+    return rows_to_eval_set(rows, DATASET_SPLITS[split] + (f"-{source}" if source else ""), task, truth)
 
 
 def rows_to_eval_set(rows: list[dict], name: str, task: str, truth: str) -> EvalSet:
