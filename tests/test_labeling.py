@@ -131,8 +131,8 @@ def test_spans_never_overlap():
     ("In a speech last July, he said the wall would be built.",
      {("SOURCE", "he"), ("CUE", "said"), ("CONTENT", "the wall would be built")}),
     # Content, Source said + an adjunct of the cue.
-    ("Donald Trump is on solid ground attacking Bill Clinton, Carly Fiorina said Monday.",
-     {("CONTENT", "Donald Trump is on solid ground attacking Bill Clinton"), ("SOURCE", "Carly Fiorina"),
+    ("The governor is on firm footing questioning the budget, Mara Olsen said Monday.",
+     {("CONTENT", "The governor is on firm footing questioning the budget"), ("SOURCE", "Mara Olsen"),
       ("CUE", "said")}),
     # A bare attribution whose content is in the next sentence.
     ("Bush said.", {("SOURCE", "Bush"), ("CUE", "said")}),
