@@ -28,6 +28,8 @@ PolNeAR dataset (``claimsift label data=polnear``), seed 13:
    picks the top 1000 unlabelled train sentences; and every dev sentence not
    yet labelled is labelled, article by article (already labelled sentences
    shown as context), so the dev compartment ends up labelled whole.
+6. **Round 4** (``--round4 LABELS``): the ranking refitted on rounds 1-3, top
+   1000 unlabelled train sentences (train allegations were still under 400).
 
 The batch files hold PolNeAR's text, so they are written outside the
 repository; the repository keeps only the standoff labels.
@@ -173,11 +175,12 @@ def round2_candidates(sentences: list[dict], labelled: dict[str, str], seed: int
     return out
 
 
-def write_round2(sentences: list[dict], labelled: dict[str, str], out: Path, seed: int = 13) -> dict:
+def write_round2(sentences: list[dict], labelled: dict[str, str], out: Path, seed: int = 13,
+                 name: str = "r2", counts: dict[str, int] = N_ROUND2) -> dict:
     by_doc = collections.defaultdict(list)
     for s in sentences:
         by_doc[s["doc_id"]].append(s)
-    cands = round2_candidates(sentences, labelled, seed)
+    cands = round2_candidates(sentences, labelled, seed, counts)
     random.Random(seed).shuffle(cands)
     out.mkdir(parents=True, exist_ok=True)
     manifest = {}
@@ -189,9 +192,9 @@ def write_round2(sentences: list[dict], labelled: dict[str, str], out: Path, see
             lines += [f"CONTEXT\t{c['text']}" for c in by_doc[s["doc_id"]][max(0, k - 2):k]]
             lines += [f"{s['sent_id']}\t{s['text']}", ""]
             manifest[s["sent_id"]] = ["picked", "train" if s["split"] == "train" else "dev"]
-        (out / f"r2_batch{i + 1}.txt").write_text("\n".join(lines), encoding="utf-8")
-    (out / "r2_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    return {"round2": len(cands)}
+        (out / f"{name}_batch{i + 1}.txt").write_text("\n".join(lines), encoding="utf-8")
+    (out / f"{name}_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return {name: len(cands)}
 
 
 def write_round3(sentences: list[dict], labelled: dict[str, str], out: Path, seed: int = 13) -> dict:
@@ -234,8 +237,8 @@ def write_round3(sentences: list[dict], labelled: dict[str, str], out: Path, see
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) not in (2, 4) or (len(args) == 4 and args[2] not in ("--round2", "--round3")):
-        print("usage: python -m claimsift.gold.polnear_select BUILT_POLNEAR_DIR OUT_DIR [--round2|--round3 STANDOFF_DIR]",
+    if len(args) not in (2, 4) or (len(args) == 4 and args[2] not in ("--round2", "--round3", "--round4")):
+        print("usage: python -m claimsift.gold.polnear_select BUILT_POLNEAR_DIR OUT_DIR [--round2|--round3|--round4 STANDOFF_DIR]",
               file=sys.stderr)
         return 2
     from claimsift.io import read_jsonl
@@ -249,8 +252,10 @@ def main(argv: list[str] | None = None) -> int:
         records, _ = read_standoff(Path(args[3]))
         labelled = {by_key[(r["doc_id"], r["start"], r["end"])]: r["label"] for r in records
                     if (r["doc_id"], r["start"], r["end"]) in by_key}
-        write = write_round2 if args[2] == "--round2" else write_round3
-        print(write(sentences, labelled, out))
+        if args[2] == "--round4":
+            print(write_round2(sentences, labelled, out, name="r4", counts={"train": 1000}))
+        else:
+            print((write_round2 if args[2] == "--round2" else write_round3)(sentences, labelled, out))
         return 0
     print(write_batches(sentences, read_jsonl(built / "articles.jsonl"), out))
     return 0

@@ -23,13 +23,40 @@ from claimsift.models.base import ClassifierModel, SpanModel
 ESTIMATOR_FILE = "estimator.joblib"
 
 
-class TfidfClassifier(ClassifierModel):
-    """TF-IDF over word and character n-grams into a class-balanced logistic regression."""
+def rule_features(texts) -> "np.ndarray":
+    """The labeling functions' votes (one column per LF and class) and the span rules' findings, per sentence.
 
-    def __init__(self, word_ngram_range=(1, 2), char_ngram_range=(2, 5), min_df: int = 1,
+    What the rules know, as features a model can weigh: rules + model in one
+    estimator (``lf_features: true``). Module level so a saved pipeline pickles it.
+    """
+    from scipy.sparse import csr_matrix
+
+    from claimsift.data.labeling import LF_NAMES, apply_lfs, weak_spans
+    from claimsift.labels import ABSTAIN
+
+    n_cls = len(CLASSES)
+    width = len(LF_NAMES) * n_cls + 4
+    rows, cols = [], []
+    for i, text in enumerate(texts):
+        for j, vote in enumerate(apply_lfs(text)):
+            if vote != ABSTAIN:
+                rows.append(i)
+                cols.append(j * n_cls + CLASSES.index(vote))
+        types = {sp["type"] for sp in weak_spans(text)}
+        for k, flag in enumerate(("SOURCE" in types, "CUE" in types, "CONTENT" in types, not types)):
+            if flag:
+                rows.append(i)
+                cols.append(len(LF_NAMES) * n_cls + k)
+    return csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), width))
+
+
+class TfidfClassifier(ClassifierModel):
+    """TF-IDF over word (and optionally character) n-grams, optionally the rules' votes, into a logistic regression."""
+
+    def __init__(self, word_ngram_range=(1, 2), char_ngram_range=None, min_df: int = 1,
                  max_features: int | None = None, sublinear_tf: bool = True, lowercase: bool = True,
-                 C: float = 1.0, max_iter: int = 1000, class_weight: str | None = "balanced",
-                 seed: int = 0):
+                 C: float = 4.0, max_iter: int = 2000, lf_features: bool = False, lf_weight: float = 1.0,
+                 class_weight: str | None = "balanced", seed: int = 0):
         self.word_ngram_range = tuple(word_ngram_range)
         # None turns the character n-grams off (about 8x faster to predict; see BENCHMARKS.md).
         self.char_ngram_range = tuple(char_ngram_range) if char_ngram_range else None
@@ -39,6 +66,8 @@ class TfidfClassifier(ClassifierModel):
         self.lowercase = lowercase
         self.C = C
         self.max_iter = max_iter
+        self.lf_features = lf_features
+        self.lf_weight = lf_weight
         self.class_weight = class_weight
         self.seed = seed
         self.classes_ = list(CLASSES)
@@ -53,7 +82,13 @@ class TfidfClassifier(ClassifierModel):
         parts = [("word", TfidfVectorizer(analyzer="word", ngram_range=self.word_ngram_range, **common))]
         if self.char_ngram_range:
             parts.append(("char", TfidfVectorizer(analyzer="char_wb", ngram_range=self.char_ngram_range, **common)))
-        features = FeatureUnion(parts)
+        weights = None
+        if self.lf_features:
+            from sklearn.preprocessing import FunctionTransformer
+
+            parts.append(("rules", FunctionTransformer(rule_features, accept_sparse=True)))
+            weights = {name: (self.lf_weight if name == "rules" else 1.0) for name, _ in parts}
+        features = FeatureUnion(parts, transformer_weights=weights)
         clf = LogisticRegression(C=self.C, max_iter=self.max_iter, class_weight=self.class_weight,
                                  random_state=self.seed)
         return Pipeline([("features", features), ("clf", clf)])

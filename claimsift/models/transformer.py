@@ -168,15 +168,19 @@ class _TransformerBase:
         return self
 
     # --- inference ------------------------------------------------------------------------------
-    def _forward(self, encodings: list[dict]) -> list[np.ndarray]:
-        """Softmax outputs for each encoded item (batched, no gradients, on the model's device)."""
+    def _forward(self, encodings: list[dict], temperature: float = 1.0, logits: bool = False) -> list[np.ndarray]:
+        """Softmax outputs (``logits``: raw scores) for each encoded item, batched, on the model's device.
+
+        ``temperature`` divides the logits before the softmax (calibration).
+        """
         self.model_.to(device()).eval()
         out = []
         for i in range(0, len(encodings), self.eval_batch_size):
             batch = self.tokenizer_.pad(encodings[i:i + self.eval_batch_size], return_tensors="pt")
             batch = {k: v.to(self.model_.device) for k, v in batch.items()}
             with torch.no_grad():
-                probs = torch.softmax(self.model_(**batch).logits.float(), dim=-1).cpu().numpy()
+                scores = self.model_(**batch).logits.float()
+                probs = (scores if logits else torch.softmax(scores / temperature, dim=-1)).cpu().numpy()
             for j, enc in enumerate(encodings[i:i + self.eval_batch_size]):
                 out.append(probs[j][: len(enc["input_ids"])] if probs.ndim == 3 else probs[j])
         return out
@@ -188,7 +192,8 @@ class _TransformerBase:
         self.model_.save_pretrained(path / HF_DIR)
         self.tokenizer_.save_pretrained(path / HF_DIR)
         self.write_model_meta(path, params=self.get_params(), labels=self.labels_,
-                              label2id={n: i for i, n in enumerate(self.labels_)})
+                              label2id={n: i for i, n in enumerate(self.labels_)},
+                              temperature=getattr(self, "temperature_", 1.0))
 
     @classmethod
     def load(cls, path: str | Path):
@@ -203,6 +208,7 @@ class _TransformerBase:
         saved = [self.model_.config.id2label[i] for i in range(self.model_.config.num_labels)]
         if saved != self.labels_:
             raise ValueError(f"{hf}: label map {saved} does not match the expected {self.labels_}")
+        self.temperature_ = float(meta.get("temperature", 1.0))
         self.model_.to(device()).eval()
         return self
 
@@ -212,9 +218,13 @@ class TransformerClassifier(_TransformerBase, ClassifierModel):
 
     _auto_class = "AutoModelForSequenceClassification"
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, calibrate: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        self.calibrate = calibrate
         self.classes_ = self.labels_ = list(CLASSES)
+
+    def get_params(self) -> dict:
+        return {**super().get_params(), "calibrate": self.calibrate}
 
     def _encode(self, texts: Sequence[str]) -> list[dict]:
         enc = self.tokenizer_(list(texts), truncation=True, max_length=self.max_length)
@@ -249,13 +259,31 @@ class TransformerClassifier(_TransformerBase, ClassifierModel):
             return {"macro_f1": f1_score(pred.label_ids, y_pred, average="macro", zero_division=0)}
 
         counts = np.bincount(ids, minlength=len(self.classes_)).astype(float)
-        return self._train(items, eval_items, DataCollatorWithPadding(self.tokenizer_), metrics,
-                           self._class_weights(counts))
+        self._train(items, eval_items, DataCollatorWithPadding(self.tokenizer_), metrics,
+                    self._class_weights(counts))
+        self.temperature_ = 1.0
+        if self.calibrate and eval_items:
+            scores = np.stack(self._forward(self._encode(eval_texts), logits=True))
+            self.temperature_ = fit_temperature(scores, np.array([i["labels"] for i in eval_items]))
+            log.info("temperature scaling on %d validation sentences: T=%.3f", len(eval_items), self.temperature_)
+        return self
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 0:
             return np.zeros((0, len(self.classes_)))
-        return np.stack(self._forward(self._encode(texts)))
+        return np.stack(self._forward(self._encode(texts), temperature=getattr(self, "temperature_", 1.0)))
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature T minimising the negative log-likelihood of softmax(logits / T) (Guo et al. 2017)."""
+    from scipy.optimize import minimize_scalar
+    from scipy.special import log_softmax
+
+    def nll(log_t: float) -> float:
+        return -log_softmax(logits / np.exp(log_t), axis=1)[np.arange(len(labels)), labels].mean()
+
+    best = minimize_scalar(nll, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
+    return float(np.exp(best.x))
 
 
 class TransformerSpanModel(_TransformerBase, SpanModel):

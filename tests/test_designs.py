@@ -1,0 +1,85 @@
+"""The classifier designs of the comparison: each trains and predicts on a tiny config; the parts follow the spec."""
+
+import numpy as np
+import pytest
+
+from claimsift.config import compose
+from claimsift.labels import CLASSES
+from claimsift.models.structured import PARTS, StructuredClassifier, combine_in_order, part_labels
+from claimsift.train import fit_model
+
+SENTENCES = [
+    ("The militia shelled the market, the governor said.", "allegation"),
+    ("Witnesses accused the army of burning homes.", "allegation"),
+    ("Police said the gang had smuggled weapons across the border.", "allegation"),
+    ("The ministry said the talks would resume on Monday.", "official_statement"),
+    ("The defence minister announced a curfew in the city.", "official_statement"),
+    ("A military spokesman said the convoy had reached the camp.", "official_statement"),
+    ("A shopkeeper said the market was quiet again.", "attributed_claim"),
+    ("Analysts said the ceasefire was fragile.", "attributed_claim"),
+    ("According to residents, the road was reopened.", "attributed_claim"),
+    ("The river rose after heavy rain.", "background"),
+    ("The city has about two million people.", "background"),
+    ("Fighting began in 2014.", "background"),
+]
+
+
+@pytest.mark.parametrize("parts, expected", [
+    ((0.1, 0.9, 0.9), "background"),            # no attribution: nothing else matters
+    ((0.9, 0.9, 0.9), "allegation"),            # wrongdoing beats an official source (first match wins)
+    ((0.9, 0.1, 0.9), "official_statement"),
+    ((0.9, 0.1, 0.1), "attributed_claim"),
+])
+def test_decision_order_follows_the_spec(parts, expected):
+    proba = combine_in_order(np.array([parts]))
+    assert proba.shape == (1, len(CLASSES)) and proba.sum() == pytest.approx(1.0)
+    assert CLASSES[int(proba.argmax())] == expected
+
+
+@pytest.mark.parametrize("label, answers", [
+    ("background", {"attributed": 0, "wrongdoing": None, "official": None}),
+    ("allegation", {"attributed": 1, "wrongdoing": 1, "official": None}),   # an official source does not matter
+    ("official_statement", {"attributed": 1, "wrongdoing": 0, "official": 1}),
+    ("attributed_claim", {"attributed": 1, "wrongdoing": 0, "official": 0}),
+])
+def test_part_labels_read_off_the_class(label, answers):
+    assert part_labels(label) == answers
+
+
+@pytest.mark.parametrize("combine", ["order", "learned"])
+def test_structured_classifier_trains_predicts_and_explains(combine, tmp_path):
+    texts, labels = zip(*SENTENCES)
+    model = StructuredClassifier(combine=combine).fit(list(texts), list(labels))
+    proba = model.predict_proba(list(texts))
+    assert proba.shape == (len(texts), len(CLASSES)) and np.allclose(proba.sum(axis=1), 1.0)
+    parts = model.explain(["The army said rebels bombed the bridge."])
+    assert parts.shape == (1, len(PARTS)) and ((parts >= 0) & (parts <= 1)).all()
+    model.save(tmp_path / "m")
+    from claimsift.models.base import load_model
+
+    again = load_model(tmp_path / "m")
+    assert np.allclose(again.predict_proba(list(texts)), proba)
+
+
+@pytest.mark.parametrize("model, extra", [
+    ("structured", []),
+    ("baseline", ["+model.classify.lf_features=true"]),
+])
+def test_each_design_trains_from_its_config(model, extra):
+    cfg = compose("train", ["task=classify", f"model={model}", *extra])
+    records = [{"text": t, "gold_label": y, "weak_label": y, "weak_probs": None, "sent_id": f"d:{i}"}
+               for i, (t, y) in enumerate(SENTENCES)]
+    cfg.train.labels = "gold"
+    m = fit_model(cfg, records)
+    assert set(m.predict([t for t, _ in SENTENCES])) <= set(CLASSES)
+
+
+def test_temperature_scaling_fits_overconfident_logits():
+    from claimsift.models.transformer import fit_temperature
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 4, size=400)
+    logits = rng.normal(size=(400, 4))
+    logits[np.arange(400), labels] += 1.0       # right more often than chance ...
+    t = fit_temperature(logits * 8.0, labels)   # ... but eight times too sure
+    assert 4.0 < t < 16.0
