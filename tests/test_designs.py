@@ -83,3 +83,28 @@ def test_temperature_scaling_fits_overconfident_logits():
     logits[np.arange(400), labels] += 1.0       # right more often than chance ...
     t = fit_temperature(logits * 8.0, labels)   # ... but eight times too sure
     assert 4.0 < t < 16.0
+
+
+def test_contrastive_pairs_are_balanced_and_seeded():
+    from claimsift.models.contrastive import sample_pairs
+
+    texts, labels = map(list, zip(*SENTENCES))
+    a1 = sample_pairs(texts, labels, samples_per_class=2, pairs_per_sample=4, seed=3)
+    a2 = sample_pairs(texts, labels, samples_per_class=2, pairs_per_sample=4, seed=3)
+    assert a1 == a2 and len(a1[2]) == 4 * 2 * 4 and sum(a1[2]) == len(a1[2]) / 2
+    by_text = dict(SENTENCES)
+    for x, y, s in zip(*a1):
+        assert (by_text[x] == by_text[y]) == (s == 1.0)
+
+
+def test_contrastive_classifier_trains_on_a_tiny_bert(tmp_path, tiny_bert):
+    from claimsift.models.base import load_model
+    from claimsift.models.contrastive import ContrastiveClassifier
+
+    texts, labels = map(list, zip(*SENTENCES))
+    model = ContrastiveClassifier(path=str(tiny_bert), samples_per_class=2, pairs_per_sample=2, batch_size=4,
+                                  progress=False).fit(texts, labels)
+    proba = model.predict_proba(texts)
+    assert proba.shape == (len(texts), len(CLASSES)) and np.allclose(proba.sum(axis=1), 1.0)
+    model.save(tmp_path / "m")
+    assert np.allclose(load_model(tmp_path / "m").predict_proba(texts), proba, atol=1e-5)

@@ -76,16 +76,20 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
 
 def training_examples(cfg: DictConfig, train_records: list[dict]) -> Examples:
-    """The training split's examples under ``train.labels``, cut to ``train.max_sentences``.
+    """The training split's examples under ``train.labels``, sampled down to ``train.max_sentences``.
 
     Raises ValueError when no sentence is left to train on.
     """
     task = cfg.task.name
     soft = bool(cfg.train.soft_targets) and task == "classify"
     ex = examples(train_records, task, cfg.train.labels, soft_targets=soft)
-    if cfg.train.max_sentences is not None:
-        n = int(cfg.train.max_sentences)
-        ex = Examples(ex.texts[:n], ex.targets[:n], None if ex.soft is None else ex.soft[:n], ex.sent_ids[:n])
+    if cfg.train.max_sentences is not None and int(cfg.train.max_sentences) < len(ex):
+        # A seeded sample, in dataset order, so a cap keeps every source and class in proportion.
+        import numpy as np
+
+        keep = np.sort(np.random.RandomState(cfg.seed).choice(len(ex), int(cfg.train.max_sentences), replace=False))
+        ex = Examples([ex.texts[i] for i in keep], [ex.targets[i] for i in keep],
+                      None if ex.soft is None else ex.soft[keep], [ex.sent_ids[i] for i in keep])
     if not len(ex):
         raise ValueError(f"train.labels={cfg.train.labels}: no {cfg.splits.train!r} sentence of "
                          f"{cfg.dataset_dir} has such labels")
