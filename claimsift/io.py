@@ -12,34 +12,46 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 
+MARKER = ".claimsift"  # inside every folder atomic_path writes: the folder is ours to replace
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path, *, is_dir: bool = False) -> Iterator[Path]:
     """Yield a temporary sibling of ``path``; on success rename it onto ``path``.
 
     On an exception the temporary file or folder is removed, so ``path`` is
     either complete or absent (or the previous complete version).
+
+    A folder (``is_dir=True``) gets a ``.claimsift`` marker file, and only a
+    folder holding one, or an empty folder, is ever replaced: a user's folder
+    is never removed. Raises ValueError naming ``path`` when it is a folder
+    claimsift did not write, a file or link where a folder should go, a
+    folder where a file should go, or a place that cannot be written.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if is_dir:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o777 & ~umask)
-    else:
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        tmp = Path(name)
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)
+    _check_replaceable(path, is_dir)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if is_dir:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+            (tmp / MARKER).write_text("written by claimsift; the whole folder is replaced when rewritten\n",
+                                      encoding="utf-8")
+        else:
+            fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            os.close(fd)
+            tmp = Path(name)
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot write here ({exc.strerror or exc})") from None
+    # mkdtemp / mkstemp make the folder or file private; give it the mode a plain mkdir / open() would.
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod((0o777 if is_dir else 0o666) & ~umask)
     try:
         yield tmp
         if is_dir and path.exists():
-            old = path.with_name(f".{path.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            path.rename(old)
+            _check_replaceable(path, is_dir)  # the folder may have changed while we wrote
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            path.rename(old / path.name)
             tmp.rename(path)
             shutil.rmtree(old, ignore_errors=True)
         else:
@@ -50,6 +62,30 @@ def atomic_path(path: str | Path, *, is_dir: bool = False) -> Iterator[Path]:
         else:
             tmp.unlink(missing_ok=True)
         raise
+
+
+def _check_replaceable(path: Path, is_dir: bool) -> None:
+    """Raise ValueError when writing ``path`` would destroy something claimsift did not write."""
+    if path.is_symlink():
+        raise ValueError(f"{path}: is a link; claimsift does not replace it (remove it, or write elsewhere)")
+    if not path.exists():
+        return
+    if not is_dir:
+        if path.is_dir():
+            raise ValueError(f"{path}: is a folder, not a file (pass a file name)")
+        return
+    if not path.is_dir():
+        raise ValueError(f"{path}: is a file, not a folder; claimsift does not replace it (remove it, or write elsewhere)")
+    if not (path / MARKER).is_file() and any(path.iterdir()):
+        raise ValueError(f"{path}: folder exists and was not written by claimsift (no {MARKER} inside); "
+                         "it is left as it is: remove it yourself, or write elsewhere")
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for a failed file operation: the file and the cause (``x.jsonl: Permission denied``)."""
+    names = " → ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+    cause = exc.strerror or str(exc)
+    return f"{names}: {cause}" if names else cause
 
 
 def write_json(path: str | Path, obj: Any) -> None:

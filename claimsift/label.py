@@ -15,15 +15,34 @@ joined, class distribution, weak labels against gold. The work is
 
 from __future__ import annotations
 
+import re
+
 import hydra
 from omegaconf import DictConfig
 
 from claimsift.config import CONFIG_DIR
 from claimsift.data.build import build
+from claimsift.io import describe_os_error
+
+# data.name is a folder under data/built/: one plain name, so a dataset never lands outside it.
+DATASET_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+
+
+def check_dataset_name(name) -> str:
+    """``name`` if it is a plain folder name (letters, digits, ``. _ -``, no leading dot); ValueError otherwise."""
+    if not isinstance(name, str) or not DATASET_NAME.fullmatch(name):
+        raise ValueError(f"data.name={name!r}: a dataset name is one plain folder name "
+                         "(letters, digits, . _ -, not starting with '.'), e.g. data.name=mycorpus")
+    return name
 
 
 def label(cfg: DictConfig) -> dict:
-    """Build the dataset; return its summary (counts, LF table, weak-vs-gold scores)."""
+    """Build the dataset; return its summary (counts, LF table, weak-vs-gold scores).
+
+    Raises ValueError for a dataset name that is not a plain folder name, or
+    an output folder claimsift did not write (see ``claimsift.io.atomic_path``).
+    """
+    check_dataset_name(cfg.data.name)
     return build(cfg)
 
 
@@ -33,6 +52,8 @@ def _hydra_main(cfg: DictConfig) -> None:
         label(cfg)
     except (FileNotFoundError, ValueError) as exc:
         raise SystemExit(f"claimsift label: {exc}") from None
+    except OSError as exc:
+        raise SystemExit(f"claimsift label: {describe_os_error(exc)}") from None
 
 
 def main() -> None:
