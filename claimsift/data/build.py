@@ -203,7 +203,10 @@ def source_config(entry) -> DictConfig:
 def read_mix(data: DictConfig, *, seed: int, split: DictConfig) -> list[Source]:
     """Read every source of a mix; held-out sources go whole to test, the others never do."""
     held = list(data.get("held_out") or [])
-    sources = [read_source(source_config(e), seed=seed, split=split) for e in data.sources]
+    # The test split is the held-out sources': the others split into train and validation only.
+    split_tv = OmegaConf.merge(split, {"test": 0})
+    configs = [source_config(e) for e in data.sources]
+    sources = [read_source(c, seed=seed, split=split if c.name in held else split_tv) for c in configs]
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
         raise ValueError(f"data.sources: two sources share a name ({', '.join(names)})")
@@ -219,7 +222,7 @@ def read_mix(data: DictConfig, *, seed: int, split: DictConfig) -> list[Source]:
         for rec in src.articles + src.sentences:
             if src.name in held:
                 rec["split"] = "test"
-            elif rec["split"] == "test":  # a non-held-out source's own test articles validate instead
+            elif rec["split"] == "test":  # a preset test split (a brat compartment) validates instead
                 rec["split"] = "validation"
     return sources
 
