@@ -20,8 +20,9 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from claimsift.data.brat import ATTR_MODES, POLICIES, BratStats, document_text, read_brat_corpus, write_brat
-from claimsift.io import read_jsonl, write_jsonl
+from claimsift.data.brat import (ATTR_MODES, POLICIES, BratStats, check_file_name, document_files, document_text,
+                                 read_brat_corpus, write_brat)
+from claimsift.io import describe_os_error, read_jsonl, write_jsonl
 
 
 def export(source: str | Path, out_dir: str | Path, *, label_field: str | None = None, spans_field: str = "spans",
@@ -43,6 +44,10 @@ def export(source: str | Path, out_dir: str | Path, *, label_field: str | None =
         default_label = "label"
     if not records_path.is_file():
         raise FileNotFoundError(f"{records_path}: no such file (a predict .jsonl or a built dataset folder)")
+    out = Path(out_dir).resolve()
+    if out == source.resolve() or out in records_path.resolve().parents:
+        raise ValueError(f"{out_dir}: holds the input {records_path}; writing the brat folder there would "
+                         "destroy it: pass another folder")
     label_field = default_label if label_field is None else label_field
     records = read_jsonl(records_path)
     texts = {a["doc_id"]: a["text"] for a in read_jsonl(articles_path)} if articles_path.is_file() else {}
@@ -54,6 +59,8 @@ def export(source: str | Path, out_dir: str | Path, *, label_field: str | None =
                 raise ValueError(f"{where}: record has no {key!r}")
         if split is not None and rec.get("split") != split:
             continue
+        if rec["doc_id"] not in by_doc:
+            check_file_name(str(rec["doc_id"]), where)
         if label_field != "none" and label_field not in rec:
             raise ValueError(f"{where}: record has no {label_field!r} (pick one with --label-field, or none)")
         if spans_field not in rec:
@@ -96,6 +103,11 @@ def import_folder(folder: str | Path, out: str | Path, *, policy: str = "first",
 
     Documents without an ``.ann`` are skipped (not annotated), and counted.
     """
+    text_dir, ann_dir = document_files(folder)
+    target = Path(out).resolve()
+    if target.suffix in (".txt", ".ann") and target.parent in (text_dir.resolve(), ann_dir.resolve()):
+        raise ValueError(f"{out}: is a file of the brat folder {folder}; writing it would destroy it: "
+                         "pass another output file")
     stats = BratStats()
     records = []
     for doc in read_brat_corpus(folder, policy, attr_mode=attr_mode, stats=stats):
@@ -166,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
             build_polnear(compose("label", ["data=polnear", *args.overrides]))
     except (FileNotFoundError, ValueError) as exc:
         print(f"claimsift brat: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"claimsift brat: {describe_os_error(exc)}", file=sys.stderr)
         return 1
     return 0
 

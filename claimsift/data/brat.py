@@ -426,14 +426,28 @@ def write_brat(documents: Iterable[tuple[str, str, list[dict]]], out_dir: str | 
         (tmp / "annotation.conf").write_text(ANNOTATION_CONF.format(values="|".join(CLASSES)), encoding="utf-8")
         (tmp / "visual.conf").write_text(VISUAL_CONF, encoding="utf-8")
         for doc_id, text, sentences in documents:
-            if not doc_id or "/" in doc_id or "\\" in doc_id or doc_id.startswith("."):
-                raise ValueError(f"doc_id {doc_id!r} cannot be used as a brat file name")
+            check_file_name(doc_id)
             if (tmp / f"{doc_id}.txt").exists():
                 raise ValueError(f"doc_id {doc_id!r} appears twice")
             (tmp / f"{doc_id}.txt").write_text(text, encoding="utf-8")
             (tmp / f"{doc_id}.ann").write_text(_ann_lines(doc_id, text, sentences, counts), encoding="utf-8")
             counts["documents"] += 1
     return dict(counts)
+
+
+# Most file systems allow 255 bytes in a name; ".txt" / ".ann" take four.
+MAX_NAME_BYTES = 251
+
+
+def check_file_name(doc_id: str, where: str = "") -> None:
+    """Raise ValueError (naming ``where``) when ``doc_id`` cannot name the document's ``.txt`` / ``.ann`` files."""
+    prefix = f"{where}: " if where else ""
+    if not doc_id or "/" in doc_id or "\\" in doc_id or "\x00" in doc_id or doc_id.startswith("."):
+        raise ValueError(f"{prefix}doc_id {doc_id[:60]!r} cannot be used as a brat file name")
+    size = len(doc_id.encode("utf-8", "surrogatepass"))
+    if size > MAX_NAME_BYTES:
+        raise ValueError(f"{prefix}doc_id {doc_id[:40]!r}... is {size} bytes long, too long for a brat file name "
+                         f"(at most {MAX_NAME_BYTES})")
 
 
 def _ann_lines(doc_id: str, text: str, sentences: list[dict], counts: Counter) -> str:
