@@ -181,3 +181,102 @@ def test_label_never_replaces_a_folder_it_did_not_build(tmp_path):
     with pytest.raises(ValueError, match="not written by claimsift"):
         label(label_cfg(f"out_dir={out}"))
     assert sorted(p.name for p in out.iterdir()) == ["mine.txt"]
+
+
+# ---------------------------------------------------------------- 2. an output is never an input
+
+def test_predict_refuses_an_output_that_is_its_input(models_dir, tmp_path):
+    src = tmp_path / "a.jsonl"
+    src.write_text((ARTICLES / "gamma.jsonl").read_text())
+    before = src.read_bytes()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "g.jsonl").write_bytes(before)
+    cases = [
+        (src, src, None),                                    # output = input
+        (src, tmp_path / "o.jsonl", src),                    # report = input
+        (src, tmp_path / "o.jsonl", tmp_path / "o.jsonl"),   # report = output
+        (src, tmp_path / "o.jsonl", tmp_path / "o.jsonl.summary.json"),
+        (folder, folder / "g.jsonl", None),                  # output among a folder's files
+        (folder, folder / "new.jsonl", None),                # ... or to be read by the next run
+        (folder, tmp_path / "o.jsonl", folder / "r.html"),
+        (f"{tmp_path}/*.jsonl", src, None),                  # a glob matches the output
+        (f"{tmp_path}/*.jsonl", tmp_path / "x.csv", tmp_path / "a.jsonl"),
+        (tmp_path / "o2.jsonl.articles.jsonl", tmp_path / "o2.jsonl", None),  # a side file is the input
+    ]
+    (tmp_path / "o2.jsonl.articles.jsonl").write_bytes(before)
+    for inp, out, report in cases:
+        overrides = [f"report={report}"] if report else []
+        with pytest.raises(ValueError, match="is an input of this run|is one of the files the run writes") as err:
+            predict(predict_cfg(models_dir, inp, out, *overrides))
+        one_line(str(err.value))
+    assert src.read_bytes() == before and (folder / "g.jsonl").read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == ["g.jsonl"]
+    assert (tmp_path / "o2.jsonl.articles.jsonl").read_bytes() == before
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+# ---------------------------------------------------------------- 3. one run at a time on an output
+
+def test_second_predict_on_the_same_output_is_refused(models_dir, tmp_path):
+    from claimsift.predict.writer import lock_path
+
+    out = tmp_path / "out.jsonl"
+    lock = lock_path(out)
+    with lock.open("ab") as held:  # another run holds the output
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(ValueError, match="another claimsift predict") as err:
+            predict(predict_cfg(models_dir, ARTICLES / "gamma.jsonl", out))
+        one_line(str(err.value))
+        assert not out.exists() and not log_path(out).exists()
+    result = predict(predict_cfg(models_dir, ARTICLES / "gamma.jsonl", out))  # free again
+    assert result["n_new_articles"] == 2
+
+
+def test_two_predict_processes_on_one_output(models_dir, tmp_path):
+    """The lock is an OS lock: a second process is refused while the first runs."""
+    import subprocess
+
+    from claimsift.predict.writer import lock_path
+
+    out = tmp_path / "out.jsonl"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, sys, time; fh = open(sys.argv[1], 'ab'); "
+        "fcntl.flock(fh.fileno(), fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)"), str(lock_path(out))],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(ValueError, match="another claimsift predict"):
+            predict(predict_cfg(models_dir, ARTICLES / "gamma.jsonl", out))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not out.exists()
+
+
+# ---------------------------------------------------------------- 8. CSV formula injection
+
+def test_csv_output_neutralises_formulas_and_reads_back_exactly(models_dir, tmp_path):
+    src = tmp_path / "in.jsonl"
+    texts = {"=cmd|' /C calc'!A0": "=HYPERLINK(\"http://x\") the minister said.\n+1 officials said.\n"
+                                   "-2 reporters said.\n@SUM(1) police said.\n'=already quoted.\n'Tis the season.",
+             "plain": "The minister said the bridge will reopen."}
+    src.write_text("".join(json.dumps({"id": k, "text": v}) + "\n" for k, v in texts.items()))
+    out = tmp_path / "o.csv"
+    predict(predict_cfg(models_dir, src, out))
+    with out.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        for key, cell in row.items():
+            assert not cell[:1] in ("=", "+", "-", "@", "\t", "\r"), (key, cell)
+    cells = {row["text"] for row in rows}
+    assert "'=HYPERLINK(\"http://x\") the minister said." in cells and "'Tis the season." in cells
+    assert "''=already quoted." in cells
+    assert {row["doc_id"] for row in rows} == {"'=cmd|' /C calc'!A0", "plain"}
+    records = list(iter_records(out))
+    by_doc = {e["doc_id"]: e["text"] for e in iter_log(log_path(out))}
+    assert set(by_doc) == set(texts)
+    for r in records:
+        assert by_doc[r["doc_id"]][r["start"]:r["end"]] == r["text"]
+    assert {r["text"] for r in records} >= {"+1 officials said.", "-2 reporters said.", "@SUM(1) police said.",
+                                            "'=already quoted.", "'Tis the season."}

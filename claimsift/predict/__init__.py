@@ -9,6 +9,10 @@ Articles stream through in chunks of ``predict.chunk_sentences`` sentences:
 read → clean → segment → both models (sentences sorted by length) →
 records appended to the output. Rerunning with the same output skips the
 articles already written (see ``claimsift.predict.writer``).
+
+Nothing a run reads is ever written: an output (or its side files, or the
+report) that the input names is refused, and so is a second run on an output
+another run is writing (an OS lock on ``<output>.lock``).
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from omegaconf import DictConfig
 from omegaconf.errors import MissingMandatoryValue
 
 from claimsift.config import CONFIG_DIR
-from claimsift.data.ingest import Skipped, find_files
+from claimsift.data.ingest import Skipped, find_files, read_by
+from claimsift.io import describe_os_error
 from claimsift.predict.runs import LATEST, load_run_model, resolve_run
 from claimsift.predict.stream import Article, check_classes, iter_articles, predict_chunk, prepare
-from claimsift.predict.writer import PredictionWriter, output_format, summary_path, write_summary
+from claimsift.predict.writer import (PredictionWriter, output_files, output_format, output_lock, summary_path,
+                                      write_summary)
 
 BACKENDS = ("native",)
 
@@ -33,18 +39,38 @@ def predict(cfg: DictConfig) -> dict:
     """Predict every article of ``cfg.input`` into ``cfg.output``; return the run's figures.
 
     Raises FileNotFoundError when the input matches nothing or a model run is
-    missing, ValueError on a bad output name, backend or model.
+    missing, ValueError on a bad output name, backend or model, an output
+    that is an input, or an output another run is writing.
     """
     output = Path(cfg.output)
     output_format(output)
     if cfg.predict.backend not in BACKENDS:
         raise ValueError(f"predict.backend={cfg.predict.backend}: not available (choose one of {', '.join(BACKENDS)})")
     find_files(cfg.input)  # fail on an input that matches nothing before touching the output
+    check_outputs(cfg.input, output, cfg.report)
 
     run_dirs = {task: resolve_run(cfg[f"{task}_run"], cfg.models_dir, task) for task in ("classify", "extract")}
     if not any(run_dirs.values()):
         raise FileNotFoundError(f"{cfg.models_dir}: no trained classify or extract run found "
                                 "(train one, or pass classify_run=/extract_run=)")
+    with output_lock(output):
+        return _predict_locked(cfg, output, run_dirs)
+
+
+def check_outputs(input_path, output: Path, report) -> None:
+    """Raise ValueError when a file the run writes is one it reads, or the report is one of the outputs."""
+    written = output_files(output)
+    read = read_by(input_path, written + ([Path(report)] if report else []))
+    if read:
+        raise ValueError(f"{read[0]}: is an input of this run (input={input_path}); "
+                         "writing it would destroy it: pass another output= / report=")
+    if report and Path(report).resolve() in {p.resolve() for p in written}:
+        raise ValueError(f"report={report}: is one of the files the run writes for output={output}; "
+                         "pass another report=")
+
+
+def _predict_locked(cfg: DictConfig, output: Path, run_dirs: dict) -> dict:
+    """The run proper, with the output locked."""
     for task, run_dir in run_dirs.items():
         if run_dir is None and cfg[f"{task}_run"] == LATEST:
             print(f"claimsift predict: no {task} run under {cfg.models_dir}; predicting without it", file=sys.stderr)
@@ -127,6 +153,9 @@ def _hydra_main(cfg: DictConfig) -> None:
         sys.exit(2)
     except (FileNotFoundError, ValueError) as exc:
         print(f"claimsift predict: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except OSError as exc:
+        print(f"claimsift predict: {describe_os_error(exc)}", file=sys.stderr)
         sys.exit(2)
     print(f"{result['n_new_articles']} articles ({result['n_new_sentences']} sentences) predicted, "
           f"{result['n_resumed_articles']} already done, {result['n_skipped']} skipped "

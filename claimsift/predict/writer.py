@@ -18,14 +18,25 @@ How a run writes ``<output>`` (say ``predictions/x.jsonl``):
 
 The article log doubles as the article store of the HTML report (the cleaned
 text that sentence offsets point into).
+
+One run at a time: a run holds an OS lock (``flock``) on ``<output>.lock``
+from start to end, and a second run on the same output is refused. The lock
+file stays (empty); removing it could let two runs lock two different files.
+
+CSV cells that a spreadsheet would run as a formula (starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return) are written with a leading
+``'`` (OWASP's CSV-injection advice); reading the CSV back removes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import io
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -57,6 +68,61 @@ def summary_path(output: str | Path) -> Path:
     return output.with_name(output.name + ".summary.json")
 
 
+def part_path(output: str | Path) -> Path:
+    output = Path(output)
+    return output.with_name(output.name + ".part")
+
+
+def lock_path(output: str | Path) -> Path:
+    output = Path(output)
+    return output.with_name(output.name + ".lock")
+
+
+def output_files(output: str | Path) -> list[Path]:
+    """Every file a run on ``output`` writes: the output, its part, article log, summary and lock."""
+    return [Path(output), part_path(output), log_path(output), summary_path(output), lock_path(output)]
+
+
+@contextlib.contextmanager
+def output_lock(output: str | Path) -> Iterator[Path]:
+    """Hold an exclusive lock on ``<output>.lock`` while the block runs.
+
+    Raises ValueError when another run holds it, or when the lock file cannot
+    be written (naming it and the cause).
+    """
+    path = lock_path(output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = path.open("ab")
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot write here ({exc.strerror or exc})") from None
+    with fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ValueError(f"{output}: another claimsift predict is writing it (it holds {path.name}); "
+                             "wait for it to end, or pass another output=") from None
+        try:
+            yield path
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+# A cell a spreadsheet would evaluate; with leading quotes, the cells this writer escaped.
+FORMULA = re.compile(r"'*[=+\-@\t\r]")
+ESCAPED = re.compile(r"'+[=+\-@\t\r]")
+
+
+def csv_cell(value: str) -> str:
+    """``value`` safe for a spreadsheet: a formula-like cell gets a leading ``'`` (undone by ``csv_value``)."""
+    return "'" + value if FORMULA.match(value) else value
+
+
+def csv_value(cell: str) -> str:
+    """The value ``csv_cell`` wrote as ``cell``."""
+    return cell[1:] if ESCAPED.match(cell) else cell
+
+
 def _fsync(fh) -> None:
     fh.flush()
     os.fsync(fh.fileno())
@@ -74,13 +140,16 @@ class PredictionWriter:
     def __init__(self, output: str | Path, runs: dict, resume: bool = True):
         self.output = Path(output)
         self.fmt = output_format(self.output)
-        self.part = self.output.with_name(self.output.name + ".part")
+        self.part = part_path(self.output)
         self.log = log_path(self.output)
         self.runs = dict(runs)
         self.done: dict[str, bool] = {}
-        self.output.parent.mkdir(parents=True, exist_ok=True)
-        if not (resume and self._resume()):
-            self._start_fresh()
+        try:
+            self.output.parent.mkdir(parents=True, exist_ok=True)
+            if not (resume and self._resume()):
+                self._start_fresh()
+        except OSError as exc:
+            raise ValueError(f"{exc.filename or self.output}: cannot write here ({exc.strerror or exc})") from None
 
     # -- opening
     def _scan_log(self) -> tuple[int, int]:
@@ -156,10 +225,11 @@ class PredictionWriter:
         writer = csv.writer(buf, lineterminator="\n")
         for r in records:
             probs = r["probabilities"] or {}
-            writer.writerow([r["doc_id"], r["sent_id"], r["start"], r["end"], r["text"], r["label"] or ""]
+            writer.writerow([csv_cell(r["doc_id"]), csv_cell(r["sent_id"]), r["start"], r["end"], csv_cell(r["text"]),
+                             r["label"] or ""]
                             + [probs.get(c, "") for c in CLASSES]
                             + ["" if r["spans"] is None else json.dumps(r["spans"], ensure_ascii=False),
-                               r["classify_run"] or "", r["extract_run"] or ""])
+                               csv_cell(r["classify_run"] or ""), csv_cell(r["extract_run"] or "")])
         return buf.getvalue().encode("utf-8")
 
     def finish(self) -> None:
@@ -208,10 +278,11 @@ def iter_records(output: str | Path) -> Iterator[dict]:
     with output.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             probs = {c: float(row[f"p_{c}"]) for c in CLASSES if row[f"p_{c}"] != ""}
-            yield {"doc_id": row["doc_id"], "sent_id": row["sent_id"], "start": int(row["start"]),
-                   "end": int(row["end"]), "text": row["text"], "label": row["label"] or None,
+            yield {"doc_id": csv_value(row["doc_id"]), "sent_id": csv_value(row["sent_id"]), "start": int(row["start"]),
+                   "end": int(row["end"]), "text": csv_value(row["text"]), "label": row["label"] or None,
                    "probabilities": probs or None, "spans": json.loads(row["spans"]) if row["spans"] else None,
-                   "classify_run": row["classify_run"] or None, "extract_run": row["extract_run"] or None}
+                   "classify_run": csv_value(row["classify_run"]) or None,
+                   "extract_run": csv_value(row["extract_run"]) or None}
 
 
 def write_summary(output: str | Path, skipped: list[dict], stats: dict) -> dict:
