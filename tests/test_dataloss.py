@@ -254,6 +254,83 @@ def test_two_predict_processes_on_one_output(models_dir, tmp_path):
     assert not out.exists()
 
 
+# ---------------------------------------------------------------- 5. symlink loops
+
+@pytest.mark.timeout(60)
+def test_folder_and_glob_follow_no_link_loop_and_read_each_file_once(tmp_path):
+    root = tmp_path / "news"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / "a" / "one.txt").write_text("One sentence here.")
+    (root / "a" / "b" / "two.txt").write_text("Two sentences here.")
+    (root / "a" / "up").symlink_to("..")          # a loop
+    (root / "a" / "b" / "top").symlink_to("../..")  # another: together glob.glob would walk 2^40 paths
+    (root / "a" / "b" / "same.txt").symlink_to("two.txt")  # one file, two names
+    for spec in (f"{root}/**/*.txt", f"{root}/**", root):
+        files = find_files(spec)
+        assert sorted(f.resolve().name for f in files) == ["one.txt", "two.txt"], spec
+        docs = [a.doc_id for a in read_articles(spec)]
+        assert len(docs) == 2
+
+
+# ---------------------------------------------------------------- 6. ingest reads or reports every row
+
+def test_jsonl_title_that_is_a_number_is_read_as_text(tmp_path):
+    f = tmp_path / "a.jsonl"
+    f.write_text(json.dumps({"id": 7, "title": 2024, "text": "Officials said the talks failed."}) + "\n"
+                 + json.dumps({"id": "b", "title": {"x": 1}, "text": "Body."}) + "\n")
+    a, b = list(read_articles(f))
+    assert isinstance(a, RawArticle) and a.doc_id == "7" and a.title == "2024"
+    assert a.text == "2024\nOfficials said the talks failed."
+    assert isinstance(b, Skipped) and b.source == f"{f}:2" and "title" in b.reason
+
+
+def test_csv_unterminated_quote_is_reported_by_file_and_line(tmp_path):
+    f = tmp_path / "a.csv"
+    f.write_text('id,text\n'
+                 'a,"An unterminated quote.\n'
+                 'b,"Swallowed row." trailing\n'
+                 'c,Third row is read.\n'
+                 'd,"A quote never closed\n'
+                 'e,swallowed too\n')
+    items = list(read_articles(f))
+    read = [i for i in items if isinstance(i, RawArticle)]
+    skipped = [i for i in items if isinstance(i, Skipped)]
+    assert [a.doc_id for a in read] == ["c"] and read[0].source == f"{f}:4"
+    assert [s.source for s in skipped] == [f"{f}:2", f"{f}:5"]
+    assert "lines 2-3" in skipped[0].reason and "lines 5-6" in skipped[1].reason
+    assert not any("Swallowed" in a.text for a in read)
+
+
+def test_csv_row_with_an_unquoted_comma_is_reported(tmp_path):
+    f = tmp_path / "a.csv"
+    f.write_text("id,text\na,Hello, world\nb,Fine.\n")
+    a, b = list(read_articles(f))
+    assert isinstance(a, Skipped) and a.source == f"{f}:2" and "3 fields" in a.reason
+    assert isinstance(b, RawArticle) and b.text == "Fine."
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_text_is_decoded_not_called_binary(tmp_path, encoding):
+    text = "Le ministre a déclaré que le pont rouvrira. “Quoted” text."
+    (tmp_path / "a.txt").write_text(text, encoding=encoding)
+    rows = [{"id": "j1", "text": text}, {"id": "j2", "text": "Second row."}]
+    (tmp_path / "b.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                      encoding=encoding)
+    with (tmp_path / "c.csv").open("w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "text"])
+        w.writerow(["c1", text])
+    items = list(read_articles(tmp_path))
+    assert not [i for i in items if isinstance(i, Skipped)], items
+    assert {a.doc_id: a.text for a in items} == {"a": text, "j1": text, "j2": "Second row.", "c1": text}
+
+
+def test_binary_file_is_still_binary(tmp_path):
+    (tmp_path / "x.txt").write_bytes(b"\x89PNG\x00\x00\x01\x02 some text")
+    (item,) = read_articles(tmp_path / "x.txt")
+    assert isinstance(item, Skipped) and "binary" in item.reason
+
+
 # ---------------------------------------------------------------- 8. CSV formula injection
 
 def test_csv_output_neutralises_formulas_and_reads_back_exactly(models_dir, tmp_path):
