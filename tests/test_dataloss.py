@@ -254,6 +254,32 @@ def test_two_predict_processes_on_one_output(models_dir, tmp_path):
     assert not out.exists()
 
 
+# ---------------------------------------------------------------- 4. segmenting is linear in a line's length
+
+@pytest.mark.timeout(180)
+def test_a_two_megabyte_line_segments_quickly_with_exact_offsets():
+    sentence = "The minister said the bridge will reopen on Monday, officials told reporters. "
+    text = "Title line\n" + (sentence * (2_000_000 // len(sentence) + 1))[:2_000_000] + "\nLast line."
+    t0 = time.perf_counter()
+    sents = segment(text)
+    seconds = time.perf_counter() - t0
+    assert all(text[s.start:s.end] == s.text for s in sents)
+    assert all(a.end <= b.start for a, b in zip(sents, sents[1:]))
+    assert "".join(s.text for s in sents).replace(" ", "") == text.replace(" ", "").replace("\n", "")
+    assert sum(s.text.count("officials told reporters.") for s in sents) == text.count("officials told reporters.")
+    print(f"2 MB line: {len(sents)} sentences in {seconds:.1f} s")
+
+
+def test_long_line_pieces_break_at_sentence_ends():
+    from claimsift.data.segment import pieces
+
+    line = "He said it rained. " * 300 + "x" * 5000
+    parts = pieces(line, limit=1000)
+    assert "".join(p for _, p in parts) == line
+    assert all(line[o:o + len(p)] == p and len(p) <= 1000 for o, p in parts)
+    assert all(p.endswith("rained. ") for _, p in parts[:5])
+
+
 # ---------------------------------------------------------------- 5. symlink loops
 
 @pytest.mark.timeout(60)

@@ -5,6 +5,12 @@ its sentences are located in the text, so ``text[start:end] == sentence``
 always holds. Measured against the hand-made segmentation of the seeds
 (``tests/data/seed_sentences_reference.jsonl``) pysbd made no boundary error,
 so no correcting rules are added; ``tests/test_segment.py`` keeps it so.
+
+pysbd's time grows with the square of a line's length (a 20 MB line would
+take days), so a line longer than ``MAX_PIECE`` characters is first cut into
+pieces of at most that size, each at the last likely sentence end (else the
+last space) before the limit; the time is then linear in the text's size.
+News paragraphs are far shorter, so ordinary text is segmented as before.
 """
 
 from __future__ import annotations
@@ -12,6 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+
+# pysbd takes ~5 µs a character up to a few thousand characters, then slows down quadratically.
+MAX_PIECE = 2000
+# A likely sentence end: . ! or ? with any closing quotes or brackets, then spaces.
+SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+")
 
 
 @dataclass(frozen=True)
@@ -35,11 +47,33 @@ def segment(text: str) -> list[Sentence]:
     for line in text.split("\n"):
         line_start = pos
         pos += len(line) + 1
-        if not line.strip():
-            continue
-        spans = _locate(line, _segmenter().segment(line))
-        for s, e in spans:
-            out.append(Sentence(line_start + s, line_start + e, line[s:e]))
+        for piece_start, piece in pieces(line):
+            if not piece.strip():
+                continue
+            for s, e in _locate(piece, _segmenter().segment(piece)):
+                out.append(Sentence(line_start + piece_start + s, line_start + piece_start + e, piece[s:e]))
+    return out
+
+
+def pieces(line: str, limit: int = MAX_PIECE) -> list[tuple[int, str]]:
+    """``line`` as (offset, piece) pieces of at most ``limit`` characters that join back into it.
+
+    Each cut falls after the last likely sentence end in the second half of
+    the window, else after its last space, else (no space at all) at the limit.
+    """
+    out = []
+    start = 0
+    while len(line) - start > limit:
+        window = line[start:start + limit]
+        cut = 0
+        for m in SENTENCE_END.finditer(window, limit // 2):
+            cut = m.end()
+        if not cut:
+            space = max(window.rfind(" "), window.rfind("\t"))
+            cut = space + 1 if space > 0 else limit
+        out.append((start, line[start:start + cut]))
+        start += cut
+    out.append((start, line[start:]))
     return out
 
 
