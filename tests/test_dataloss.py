@@ -357,6 +357,89 @@ def test_binary_file_is_still_binary(tmp_path):
     assert isinstance(item, Skipped) and "binary" in item.reason
 
 
+# ---------------------------------------------------------------- 7. one line, naming the file and the cause
+
+def test_read_only_output_folder_is_one_line(models_dir, tmp_path, read_only, capsys):
+    with pytest.raises(ValueError) as err:
+        predict(predict_cfg(models_dir, ARTICLES / "gamma.jsonl", read_only / "out.jsonl"))
+    line = one_line(str(err.value))
+    assert str(read_only) in line and "Permission denied" in line
+
+    with pytest.raises(ValueError) as err:
+        label(label_cfg(f"out_dir={read_only / 'built'}"))
+    line = one_line(str(err.value))
+    assert str(read_only / "built") in line and "Permission denied" in line
+
+    capsys.readouterr()
+    assert brat_cli.main(["export", str(_predictions(tmp_path)), str(read_only / "brat")]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert str(read_only / "brat") in line and "Permission denied" in line
+
+
+STUB_MODEL = '''
+from pathlib import Path
+from transformers import AutoModelForSequenceClassification
+from claimsift.labels import CLASSES
+from claimsift.models.base import ClassifierModel
+
+
+class HFClassifier(ClassifierModel):
+    """Loads its weights the way TransformerClassifier does: from_pretrained on the hf/ folder."""
+    classes_ = list(CLASSES)
+
+    def fit(self, texts, labels, **kwargs):
+        return self
+
+    def predict_proba(self, texts):
+        raise NotImplementedError
+
+    def save(self, path):
+        self.write_model_meta(path)
+
+    @classmethod
+    def load(cls, path):
+        self = cls()
+        self.model_ = AutoModelForSequenceClassification.from_pretrained(Path(path) / "hf")
+        return self
+'''
+
+
+def test_truncated_safetensors_is_one_line(models_dir, tmp_path, monkeypatch):
+    from claimsift.models.transformer import packaged_model_path
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "stub_hf_model.py").write_text(STUB_MODEL)
+    run = models_dir / "classify-hf-2025"
+    hf = run / "model" / "hf"
+    hf.mkdir(parents=True)
+    src = packaged_model_path()
+    (hf / "config.json").write_text((src / "config.json").read_text())
+    (hf / "model.safetensors").write_bytes((src / "model.safetensors").read_bytes()[:4096])  # a download cut short
+    (run / "model" / "claimsift_model.json").write_text(json.dumps({"class": "stub_hf_model.HFClassifier",
+                                                                     "task": "classify"}))
+    (run / "run.json").write_text(json.dumps({"task": "classify", "model": "hf", "created": "2025"}))
+    with pytest.raises(ValueError) as err:
+        load_model(run / "model")
+    line = one_line(str(err.value))
+    assert str(run / "model") in line and "does not load" in line
+    with pytest.raises(ValueError) as err:  # the predict stage says the same
+        predict(predict_cfg(models_dir, ARTICLES / "gamma.jsonl", tmp_path / "o.jsonl", f"classify_run={run}"))
+    assert str(run / "model") in one_line(str(err.value))
+
+
+def test_long_doc_id_is_one_line(models_dir, tmp_path, capsys):
+    long_id = "x" * 300
+    pred = _predictions(tmp_path, long_id)
+    assert brat_cli.main(["export", str(pred), str(tmp_path / "brat")]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert str(pred) in line and "too long" in line
+    assert not (tmp_path / "brat").exists()
+    src = tmp_path / "long.jsonl"  # predict has no file per article: a long id is simply read
+    src.write_text(json.dumps({"id": long_id, "text": "The minister said the bridge will reopen."}) + "\n")
+    predict(predict_cfg(models_dir, src, tmp_path / "o.jsonl"))
+    assert [r["doc_id"] for r in iter_records(tmp_path / "o.jsonl")] == [long_id]
+
+
 # ---------------------------------------------------------------- 8. CSV formula injection
 
 def test_csv_output_neutralises_formulas_and_reads_back_exactly(models_dir, tmp_path):

@@ -89,15 +89,40 @@ class SpanModel(_Saveable):
 
 
 def load_model(path: str | Path) -> ClassifierModel | SpanModel:
-    """Load any model folder written by ``save``. Raises FileNotFoundError / ValueError with the path."""
+    """Load any model folder written by ``save``.
+
+    Raises FileNotFoundError / ValueError naming the path and the cause, in
+    one line, for a missing folder or meta file and for a model that does not
+    load (a truncated ``model.safetensors``, a broken pickle, ...).
+    """
     path = Path(path)
     meta_file = path / MODEL_META
     if not meta_file.is_file():
         raise FileNotFoundError(f"{path}: not a claimsift model folder (no {MODEL_META})")
-    meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    module_name, _, cls_name = meta["class"].rpartition(".")
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        module_name, _, cls_name = meta["class"].rpartition(".")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{meta_file}: unreadable model description ({_first_line(exc)})") from None
     try:
         cls = getattr(importlib.import_module(module_name), cls_name)
-    except (ImportError, AttributeError) as exc:
+    except (ImportError, AttributeError, ValueError) as exc:
         raise ValueError(f"{meta_file}: unknown model class {meta['class']!r} ({exc})") from None
-    return cls.load(path)
+    try:
+        return cls.load(path)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # torch, safetensors, joblib and pickle raise their own types; name the file
+        line = _first_line(exc)
+        if isinstance(exc, ValueError) and str(path) in line:  # already names the folder and the cause
+            raise ValueError(line) from exc
+        raise ValueError(f"{path}: the model does not load ({line})") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    """``exc`` as one line: its type when it says nothing, a broken file's name when it gives one."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    filename = getattr(exc, "filename", None)
+    if filename and str(filename) not in text:
+        text = f"{filename}: {text}"
+    return text if len(text) <= 300 else text[:297] + "..."
