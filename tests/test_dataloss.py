@@ -466,3 +466,13 @@ def test_csv_output_neutralises_formulas_and_reads_back_exactly(models_dir, tmp_
         assert by_doc[r["doc_id"]][r["start"]:r["end"]] == r["text"]
     assert {r["text"] for r in records} >= {"+1 officials said.", "-2 reporters said.", "@SUM(1) police said.",
                                             "'=already quoted.", "'Tis the season."}
+
+
+# ---------------------------------------------------------------- 9. Label Studio keeps the gold note
+
+def test_labelstudio_export_of_built_sentences_carries_the_gold_note():
+    rec = {"doc_id": "d", "sent_id": "d:000", "start": 0, "end": 9, "text": "He said x", "weak_label": "background",
+           "spans": [], "gold_label": "attributed_claim", "gold_spans": [], "gold_note": "hard case: unnamed source"}
+    (task,) = to_tasks([rec])
+    notes = [r["value"]["text"] for r in task["annotations"][0]["result"] if r["type"] == "textarea"]
+    assert notes == [["hard case: unnamed source"]]

@@ -7,7 +7,8 @@ Export writes a JSON list of tasks (Label Studio's JSON import format) and the
 matching labeling config next to it (``<out>.xml``). Weak labels and weak
 spans become ``predictions`` (pre-annotations, model_version
 "claimsift-weak"); a gold label, from a gold file or a sentence's
-``gold_label``, becomes an ``annotation``. Each attribution's spans are tied
+``gold_label``, becomes an ``annotation``, with the gold ``note`` (a
+sentence's ``gold_note``) in its note box. Each attribution's spans are tied
 together with relations, so the import can rebuild ``attr``.
 
 Import reads Label Studio's JSON export (tasks with ``annotations[].result``)
@@ -93,11 +94,11 @@ def to_tasks(records: list[dict]) -> list[dict]:
         if "weak_label" in rec:  # a dataset sentence: its spans are weak spans
             task["predictions"] = [{"model_version": MODEL_VERSION,
                                     "result": _result(rec["weak_label"], rec.get("spans") or [], rec["text"], f"p{i}")}]
-            gold = (rec.get("gold_label"), rec.get("gold_spans") or [])
+            gold = (rec.get("gold_label"), rec.get("gold_spans") or [], rec.get("gold_note") or rec.get("note"))
         else:  # a gold record
-            gold = (rec.get("label"), rec.get("spans") or [])
+            gold = (rec.get("label"), rec.get("spans") or [], rec.get("note"))
         if gold[0] is not None:
-            task["annotations"] = [{"result": _result(gold[0], gold[1], rec["text"], f"a{i}", rec.get("note")),
+            task["annotations"] = [{"result": _result(gold[0], gold[1], rec["text"], f"a{i}", gold[2]),
                                     "was_cancelled": False}]
         tasks.append(task)
     return tasks
