@@ -30,6 +30,9 @@ PolNeAR dataset (``claimsift label data=polnear``), seed 13:
    shown as context), so the dev compartment ends up labelled whole.
 6. **Round 4** (``--round4 LABELS``): the ranking refitted on rounds 1-3, top
    1000 unlabelled train sentences (train allegations were still under 400).
+7. Round 5 (``--round5 LABELS``): the same ranking refitted on rounds 1-4 over
+   the unlabelled attributed train sentences holding a strong accusation word
+   (:data:`STRONG`), top 300, in 2 batches.
 
 The batch files hold PolNeAR's text, so they are written outside the
 repository; the repository keeps only the standoff labels.
@@ -155,8 +158,13 @@ def write_batches(sentences: list[dict], articles: list[dict], out: Path, seed: 
 N_ROUND2 = {"train": 900, "validation": 400}
 
 
+STRONG = re.compile(r"\b(alleg\w*|accus\w*|charged with|indict\w*|violat\w*|lawsuit|sued|pleaded guilty|"
+                    r"hack(ed|ing)|brib\w*|fraud\w*|illegal(ly)?|cover[- ]?up|obstruct\w*|perjur\w*|launder\w*)\b",
+                    re.I)
+
+
 def round2_candidates(sentences: list[dict], labelled: dict[str, str], seed: int = 13,
-                      counts: dict[str, int] = N_ROUND2) -> list[dict]:
+                      counts: dict[str, int] = N_ROUND2, pattern: re.Pattern | None = None) -> list[dict]:
     """Unlabelled attributed sentences ranked by a round-1 allegation model; the top of each split."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -168,7 +176,8 @@ def round2_candidates(sentences: list[dict], labelled: dict[str, str], seed: int
     clf = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000, random_state=seed).fit(x, y)
     out = []
     for split, n in counts.items():
-        pool = [s for s in sentences if s["split"] == split and s["sent_id"] not in labelled and _attributed(s)]
+        pool = [s for s in sentences if s["split"] == split and s["sent_id"] not in labelled and _attributed(s)
+                and (pattern is None or pattern.search(s["text"]))]
         p = clf.predict_proba(vec.transform([s["text"] for s in pool]))[:, 1]
         order = sorted(range(len(pool)), key=lambda i: (-p[i], pool[i]["sent_id"]))
         out += [pool[i] for i in order[:n]]
@@ -176,18 +185,19 @@ def round2_candidates(sentences: list[dict], labelled: dict[str, str], seed: int
 
 
 def write_round2(sentences: list[dict], labelled: dict[str, str], out: Path, seed: int = 13,
-                 name: str = "r2", counts: dict[str, int] = N_ROUND2) -> dict:
+                 name: str = "r2", counts: dict[str, int] = N_ROUND2, pattern: re.Pattern | None = None,
+                 n_batches: int = N_BATCHES) -> dict:
     by_doc = collections.defaultdict(list)
     for s in sentences:
         by_doc[s["doc_id"]].append(s)
-    cands = round2_candidates(sentences, labelled, seed, counts)
+    cands = round2_candidates(sentences, labelled, seed, counts, pattern)
     random.Random(seed).shuffle(cands)
     out.mkdir(parents=True, exist_ok=True)
     manifest = {}
-    for i in range(N_BATCHES):
+    for i in range(n_batches):
         lines = ["## PICKED SENTENCES (one from another article each; CONTEXT lines are the sentences before "
                  "it, not to label)", ""]
-        for s in cands[i::N_BATCHES]:
+        for s in cands[i::n_batches]:
             k = by_doc[s["doc_id"]].index(s)
             lines += [f"CONTEXT\t{c['text']}" for c in by_doc[s["doc_id"]][max(0, k - 2):k]]
             lines += [f"{s['sent_id']}\t{s['text']}", ""]
@@ -237,8 +247,8 @@ def write_round3(sentences: list[dict], labelled: dict[str, str], out: Path, see
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) not in (2, 4) or (len(args) == 4 and args[2] not in ("--round2", "--round3", "--round4")):
-        print("usage: python -m claimsift.gold.polnear_select BUILT_POLNEAR_DIR OUT_DIR [--round2|--round3|--round4 STANDOFF_DIR]",
+    if len(args) not in (2, 4) or (len(args) == 4 and args[2] not in ("--round2", "--round3", "--round4", "--round5")):
+        print("usage: python -m claimsift.gold.polnear_select BUILT_POLNEAR_DIR OUT_DIR [--round2|...|--round5 STANDOFF_DIR]",
               file=sys.stderr)
         return 2
     from claimsift.io import read_jsonl
@@ -252,7 +262,10 @@ def main(argv: list[str] | None = None) -> int:
         records, _ = read_standoff(Path(args[3]))
         labelled = {by_key[(r["doc_id"], r["start"], r["end"])]: r["label"] for r in records
                     if (r["doc_id"], r["start"], r["end"]) in by_key}
-        if args[2] == "--round4":
+        if args[2] == "--round5":
+            print(write_round2(sentences, labelled, out, name="r5", counts={"train": 300}, pattern=STRONG,
+                               n_batches=2))
+        elif args[2] == "--round4":
             print(write_round2(sentences, labelled, out, name="r4", counts={"train": 1000}))
         else:
             print((write_round2 if args[2] == "--round2" else write_round3)(sentences, labelled, out))
