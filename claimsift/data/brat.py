@@ -136,7 +136,10 @@ def parse_ann(path: str | Path, text: str) -> Annotation:
     path = Path(path)
     ann = Annotation(path)
     last_t: TextBound | None = None
-    lines = path.read_text(encoding="utf-8").split("\n")
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue

@@ -47,7 +47,7 @@ def segment(text: str) -> list[Sentence]:
     for line in text.split("\n"):
         line_start = pos
         pos += len(line) + 1
-        for piece_start, piece in pieces(line):
+        for piece_start, piece in pieces(line, MAX_PIECE):
             if not piece.strip():
                 continue
             for s, e in _locate(piece, _segmenter().segment(piece)):
@@ -55,7 +55,7 @@ def segment(text: str) -> list[Sentence]:
     return out
 
 
-def pieces(line: str, limit: int = MAX_PIECE) -> list[tuple[int, str]]:
+def pieces(line: str, limit: int) -> list[tuple[int, str]]:
     """``line`` as (offset, piece) pieces of at most ``limit`` characters that join back into it.
 
     Each cut falls after the last likely sentence end in the second half of

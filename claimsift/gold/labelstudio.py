@@ -175,10 +175,10 @@ def from_task(task: dict, where: str) -> dict | None:
         value = item["value"]
         types = value.get("labels") or []
         if len(types) != 1 or types[0] not in SPAN_TYPES:
-            raise ValueError(f"{where}: span {item.get('id')} has labels {types} (expected one of {', '.join(SPAN_TYPES)})")
+            raise ValueError(f"{where}: span {item.get('id')!r} has labels {types} (expected one of {', '.join(SPAN_TYPES)})")
         start, end = _from_utf16(text, value["start"]), _from_utf16(text, value["end"])
         if "text" in value and text[start:end] != value["text"]:
-            raise ValueError(f"{where}: span {item.get('id')} text {value['text']!r} does not match "
+            raise ValueError(f"{where}: span {item.get('id')!r} text {value['text']!r} does not match "
                              f"the sentence at {start}-{end} ({text[start:end]!r})")
         spans.append({"id": item.get("id"), "type": types[0], "start": start, "end": end, "text": text[start:end]})
     spans.sort(key=lambda s: (s["start"], s["end"]))
@@ -241,8 +241,15 @@ def import_labelstudio(export_path: str | Path, out_path: str | Path) -> tuple[i
         raise ValueError(f"{export_path}: expected a JSON list of tasks (Label Studio's JSON export)")
     records, skipped = [], []
     for k, task in enumerate(tasks):
-        where = f"{export_path}: task {task.get('id', k)}"
-        rec = from_task(task, where)
+        if not isinstance(task, dict):
+            raise ValueError(f"{export_path}: task {k} is a {type(task).__name__}, not a JSON object")
+        task_id = task.get("id", k)
+        where = f"{export_path}: task {task_id if isinstance(task_id, int) else repr(task_id)}"
+        try:
+            rec = from_task(task, where)
+        except (KeyError, TypeError, AttributeError, IndexError) as exc:
+            # a field missing or of the wrong JSON type somewhere inside the task
+            raise ValueError(f"{where}: malformed task ({type(exc).__name__}: {exc})") from None
         if rec is None:
             skipped.append(f"{where}: no annotation that was not cancelled; skipped")
         else:
