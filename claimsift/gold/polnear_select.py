@@ -33,6 +33,8 @@ PolNeAR dataset (``claimsift label data=polnear``), seed 13:
 7. Round 5 (``--round5 LABELS``): the same ranking refitted on rounds 1-4 over
    the unlabelled attributed train sentences holding a strong accusation word
    (:data:`STRONG`), top 300, in 2 batches.
+8. Round 6 (``--round6 LABELS``): the ranking refitted on rounds 1-5, top 300
+   unlabelled train sentences, in 2 batches (train allegations stood at 397).
 
 The batch files hold PolNeAR's text, so they are written outside the
 repository; the repository keeps only the standoff labels.
@@ -247,8 +249,8 @@ def write_round3(sentences: list[dict], labelled: dict[str, str], out: Path, see
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) not in (2, 4) or (len(args) == 4 and args[2] not in ("--round2", "--round3", "--round4", "--round5")):
-        print("usage: python -m claimsift.gold.polnear_select BUILT_POLNEAR_DIR OUT_DIR [--round2|...|--round5 STANDOFF_DIR]",
+    if len(args) not in (2, 4) or (len(args) == 4 and args[2] not in ("--round2", "--round3", "--round4", "--round5", "--round6")):
+        print("usage: python -m claimsift.gold.polnear_select BUILT_POLNEAR_DIR OUT_DIR [--round2|...|--round6 STANDOFF_DIR]",
               file=sys.stderr)
         return 2
     from claimsift.io import read_jsonl
@@ -262,7 +264,9 @@ def main(argv: list[str] | None = None) -> int:
         records, _ = read_standoff(Path(args[3]))
         labelled = {by_key[(r["doc_id"], r["start"], r["end"])]: r["label"] for r in records
                     if (r["doc_id"], r["start"], r["end"]) in by_key}
-        if args[2] == "--round5":
+        if args[2] == "--round6":
+            print(write_round2(sentences, labelled, out, name="r6", counts={"train": 300}, n_batches=2))
+        elif args[2] == "--round5":
             print(write_round2(sentences, labelled, out, name="r5", counts={"train": 300}, pattern=STRONG,
                                n_batches=2))
         elif args[2] == "--round4":
