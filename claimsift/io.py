@@ -42,17 +42,22 @@ def atomic_path(path: str | Path, *, is_dir: bool = False) -> Iterator[Path]:
             tmp = Path(name)
     except OSError as exc:
         raise ValueError(f"{path}: cannot write here ({exc.strerror or exc})") from None
-    # mkdtemp / mkstemp make the folder or file private; give it the mode a plain mkdir / open() would.
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod((0o777 if is_dir else 0o666) & ~umask)
     try:
+        # mkdtemp / mkstemp make the folder or file private; give it the mode a plain mkdir / open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod((0o777 if is_dir else 0o666) & ~umask)
         yield tmp
         if is_dir and path.exists():
             _check_replaceable(path, is_dir)  # the folder may have changed while we wrote
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
             path.rename(old / path.name)
-            tmp.rename(path)
+            try:
+                tmp.rename(path)
+            except BaseException:
+                (old / path.name).rename(path)  # put the previous version back
+                old.rmdir()
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, path)

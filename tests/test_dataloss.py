@@ -128,6 +128,25 @@ def test_atomic_folder_write_never_replaces_a_folder_it_did_not_write(tmp_path):
     assert (empty / "a.txt").is_file()
 
 
+def test_atomic_folder_write_keeps_the_previous_version_when_the_last_rename_fails(tmp_path, monkeypatch):
+    ours = tmp_path / "ours"
+    with atomic_path(ours, is_dir=True) as tmp:
+        (tmp / "a.txt").write_text("first")
+    real_rename = Path.rename
+
+    def rename(self, target):
+        if self.name.endswith(".tmp"):
+            raise OSError(errno.EXDEV, "simulated failure", str(self))
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(OSError, match="simulated"):
+        with atomic_path(ours, is_dir=True) as tmp:
+            (tmp / "a.txt").write_text("second")
+    assert (ours / "a.txt").read_text() == "first"
+    assert [p.name for p in tmp_path.iterdir()] == ["ours"]
+
+
 def _predictions(tmp_path: Path, doc_id: str = "d1") -> Path:
     text = "The minister said the bridge will reopen."
     pred = tmp_path / "pred.jsonl"
