@@ -108,3 +108,22 @@ def test_contrastive_classifier_trains_on_a_tiny_bert(tmp_path, tiny_bert):
     assert proba.shape == (len(texts), len(CLASSES)) and np.allclose(proba.sum(axis=1), 1.0)
     model.save(tmp_path / "m")
     assert np.allclose(load_model(tmp_path / "m").predict_proba(texts), proba, atol=1e-5)
+
+
+@pytest.mark.parametrize("gold, pred, part", [
+    ("allegation", "attributed_claim", "wrongdoing"),
+    ("allegation", "official_statement", "wrongdoing"),
+    ("official_statement", "attributed_claim", "official"),
+    ("attributed_claim", "official_statement", "official"),
+    ("background", "allegation", "attributed"),
+    ("attributed_claim", "background", "attributed"),
+])
+def test_the_part_that_failed_is_the_first_question_that_differs(gold, pred, part):
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from mistakes import failed_part
+
+    assert failed_part(gold, pred) == part

@@ -29,7 +29,6 @@ from tqdm.auto import tqdm
 from claimsift.evaluate.records import read_dataset, rows_to_eval_set
 from claimsift.evaluate.report import write_eval_dir
 from claimsift.evaluate.score import Predictions, predict, score, weak_predictions
-from claimsift.io import write_jsonl
 from claimsift.labels import CLASSES
 
 PREFIX = "cv"
@@ -106,7 +105,6 @@ def cross_validate(cfg: DictConfig) -> dict[str, float]:
              "Per fold (" + folds[0]["headline"] + "): "
              + ", ".join(f"{f['held_out']} {f['value']:.3f} (n={f['n_test']})" for f in folds) + "."]
     write_eval_dir(out_dir, scored, title=title, notes=notes, reference=reference, extra={"folds": folds})
-    write_jsonl(out_dir / "predictions.jsonl", _prediction_rows(eval_set.records, preds))
     print_summary(scored.metrics, PREFIX, task, title, out_dir)
     return scored.metrics
 
@@ -124,11 +122,3 @@ def extra_rows(dirs: list[str], rows: list[dict]) -> list[dict]:
     return out
 
 
-def _prediction_rows(records: list[dict], preds: Predictions):
-    for i, r in enumerate(records):
-        row = {"sent_id": r["sent_id"], "text": r["text"]}
-        if preds.task == "classify":
-            row.update(gold=r["label"], pred=preds.labels[i], proba=[round(float(x), 6) for x in preds.proba[i]])
-        else:
-            row.update(gold=r["spans"], pred=preds.spans[i])
-        yield row

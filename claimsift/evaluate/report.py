@@ -10,11 +10,27 @@ from pathlib import Path
 import numpy as np
 
 from claimsift.evaluate.score import Scored
-from claimsift.io import atomic_path, write_json
+from claimsift.io import atomic_path, write_json, write_jsonl
 from claimsift.labels import CLASSES, SPAN_TYPES
 
 METRICS_FILE = "metrics.json"
 REFERENCE_FILE = "weak_reference.json"
+PREDICTIONS_FILE = "predictions.jsonl"
+
+
+def prediction_rows(scored: Scored) -> list[dict]:
+    """One row per scored sentence: the truth and the prediction (class, confidence, probabilities, or spans)."""
+    rows = []
+    p = scored.predictions
+    for i, rec in enumerate(scored.records):
+        row = {"sent_id": rec.get("sent_id"), "doc_id": rec.get("doc_id"), "text": rec["text"]}
+        if scored.task == "classify":
+            row.update(label=rec["label"], pred=p.labels[i], confidence=round(float(p.proba[i].max()), 6),
+                       probabilities={c: round(float(x), 6) for c, x in zip(CLASSES, p.proba[i])})
+        else:
+            row.update(spans=rec["spans"], pred_spans=p.spans[i])
+        rows.append(row)
+    return rows
 
 
 def write_eval_dir(out_dir: str | Path, scored: Scored, *, title: str, notes: list[str],
@@ -27,6 +43,7 @@ def write_eval_dir(out_dir: str | Path, scored: Scored, *, title: str, notes: li
         if scored.task == "classify":
             plots.append(plot_confusion(scored.confusion, tmp / "confusion.png", title))
             plots.append(plot_reliability(scored.bins, tmp / "reliability.png", title))
+        write_jsonl(tmp / PREDICTIONS_FILE, prediction_rows(scored))
         if reference is not None:
             write_json(tmp / REFERENCE_FILE, reference.metrics)
         if extra:

@@ -57,7 +57,7 @@ class TfidfClassifier(ClassifierModel):
                  max_features: int | None = None, sublinear_tf: bool = True, lowercase: bool = True,
                  C: float = 4.0, max_iter: int = 2000, lf_features: bool = False, lf_weight: float = 1.0,
                  class_weight: str | None = "balanced", seed: int = 0):
-        self.word_ngram_range = tuple(word_ngram_range)
+        self.word_ngram_range = tuple(word_ngram_range) if word_ngram_range else None
         # None turns the character n-grams off (about 8x faster to predict; see BENCHMARKS.md).
         self.char_ngram_range = tuple(char_ngram_range) if char_ngram_range else None
         self.min_df = min_df
@@ -79,10 +79,14 @@ class TfidfClassifier(ClassifierModel):
 
         common = dict(min_df=self.min_df, max_features=self.max_features, sublinear_tf=self.sublinear_tf,
                       lowercase=self.lowercase)
-        parts = [("word", TfidfVectorizer(analyzer="word", ngram_range=self.word_ngram_range, **common))]
+        parts = []
+        if self.word_ngram_range:  # None: no word block (with lf_features: the rules re-weighted on gold)
+            parts.append(("word", TfidfVectorizer(analyzer="word", ngram_range=self.word_ngram_range, **common)))
         if self.char_ngram_range:
             parts.append(("char", TfidfVectorizer(analyzer="char_wb", ngram_range=self.char_ngram_range, **common)))
         weights = None
+        if not parts and not self.lf_features:
+            raise ValueError("word_ngram_range, char_ngram_range and lf_features are all off: no features")
         if self.lf_features:
             from sklearn.preprocessing import FunctionTransformer
 
