@@ -63,7 +63,8 @@ def test_structured_classifier_trains_predicts_and_explains(combine, tmp_path):
 
 @pytest.mark.parametrize("model, extra", [
     ("structured", []),
-    ("baseline", ["+model.classify.lf_features=true"]),
+    ("baseline", ["model.classify.lf_features=true"]),
+    ("baseline", ["model.classify.lf_features=true", "model.classify.word_ngram_range=null"]),
 ])
 def test_each_design_trains_from_its_config(model, extra):
     cfg = compose("train", ["task=classify", f"model={model}", *extra])
