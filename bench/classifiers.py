@@ -62,6 +62,8 @@ DESIGNS = {
                     ["model=contrastive", "train.labels=gold"]),
     "transformer": ("MiniLM-L6 fine-tuned end to end, class-weighted, temperature-scaled, gold labels",
                     ["model=transformer", "train.labels=gold"]),
+    "transformer_rules": ("MiniLM-L6 fine-tuned with the labeling functions' votes as a second segment, gold",
+                          ["model=transformer", "train.labels=gold", "model.classify.rule_hints=true"]),
     "transformer_weak": ("MiniLM-L6 fine-tuned on weak labels only (same number of sentences as gold)",
                          ["model=transformer", "train.labels=weak", "train.max_sentences=7911"]),
 }

@@ -128,3 +128,17 @@ def test_the_part_that_failed_is_the_first_question_that_differs(gold, pred, par
     from mistakes import failed_part
 
     assert failed_part(gold, pred) == part
+
+
+def test_transformer_with_rule_hints_trains_on_a_tiny_bert(tiny_bert):
+    from claimsift.models.transformer import TransformerClassifier, rule_hint
+
+    assert "background" in rule_hint("The river rose after heavy rain.")
+    texts, labels = map(list, zip(*SENTENCES))
+    model = TransformerClassifier(path=str(tiny_bert), epochs=1, batch_size=4, rule_hints=True, progress=False)
+    model.fit(texts, labels, eval_texts=texts[:4], eval_labels=labels[:4])
+    enc = model._encode(texts[:1])[0]
+    assert 1 in enc["token_type_ids"], "the rule votes are a second segment"
+    proba = model.predict_proba(texts)
+    assert proba.shape == (len(texts), len(CLASSES)) and np.allclose(proba.sum(axis=1), 1.0)
+    assert model.temperature_ > 0

@@ -218,16 +218,21 @@ class TransformerClassifier(_TransformerBase, ClassifierModel):
 
     _auto_class = "AutoModelForSequenceClassification"
 
-    def __init__(self, *args, calibrate: bool = True, **kwargs):
+    def __init__(self, *args, calibrate: bool = True, rule_hints: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.calibrate = calibrate
+        self.rule_hints = rule_hints
         self.classes_ = self.labels_ = list(CLASSES)
 
     def get_params(self) -> dict:
-        return {**super().get_params(), "calibrate": self.calibrate}
+        return {**super().get_params(), "calibrate": self.calibrate, "rule_hints": self.rule_hints}
 
     def _encode(self, texts: Sequence[str]) -> list[dict]:
-        enc = self.tokenizer_(list(texts), truncation=True, max_length=self.max_length)
+        if self.rule_hints:  # the labeling functions' votes as a second segment: rules + model in one network
+            enc = self.tokenizer_(list(texts), [rule_hint(t) for t in texts], truncation="only_first",
+                                  max_length=self.max_length)
+        else:
+            enc = self.tokenizer_(list(texts), truncation=True, max_length=self.max_length)
         return [{k: enc[k][i] for k in enc.keys()} for i in range(len(texts))]
 
     def fit(self, texts, labels, *, soft_labels=None, eval_texts=None, eval_labels=None):
@@ -272,6 +277,16 @@ class TransformerClassifier(_TransformerBase, ClassifierModel):
         if len(texts) == 0:
             return np.zeros((0, len(self.classes_)))
         return np.stack(self._forward(self._encode(texts), temperature=getattr(self, "temperature_", 1.0)))
+
+
+def rule_hint(text: str) -> str:
+    """The labeling functions that vote on ``text`` and their votes, as words: ``"accusation allegation; ..."``."""
+    from claimsift.data.labeling import LF_NAMES, apply_lfs
+    from claimsift.labels import ABSTAIN
+
+    votes = [f"{name.removeprefix('lf_').replace('_', ' ')} {vote.replace('_', ' ')}"
+             for name, vote in zip(LF_NAMES, apply_lfs(text)) if vote != ABSTAIN]
+    return "; ".join(votes) or "no rule votes"
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
