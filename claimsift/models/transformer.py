@@ -146,6 +146,8 @@ class _TransformerBase:
                 metric_for_best_model=monitor if has_eval else None,
                 greater_is_better=None if not has_eval else "loss" not in monitor,
                 logging_strategy="epoch",
+                # Batches of similar length: far less padding, the same examples each epoch.
+                train_sampling_strategy="group_by_length",
                 report_to="none",
                 seed=self.seed,
                 data_seed=self.seed,
