@@ -27,8 +27,8 @@ $(VENV)/.installed: pyproject.toml
 # train the four task/model combinations, cross-validate the baselines by
 # article, predict with an HTML report, and compare every run with the weak
 # labels on the hand-annotated gold.
-RUNS = models/classify-baseline-latest models/classify-transformer-latest \
-       models/extract-baseline-latest models/extract-transformer-latest
+RUNS = models/classify-baseline-seeds-latest models/classify-transformer-seeds-latest \
+       models/extract-baseline-seeds-latest models/extract-transformer-seeds-latest
 
 demo: install
 	$(CLI) label data=seeds
@@ -39,9 +39,9 @@ demo: install
 	$(CLI) evaluate cv=by_article task=classify model=baseline
 	$(CLI) evaluate cv=by_article task=extract model=baseline
 	$(CLI) predict input=seeds output=predictions/seeds.jsonl report=predictions/seeds.html \
-	  classify_run=models/classify-baseline-latest extract_run=models/extract-baseline-latest
+	  classify_run=models/classify-baseline-seeds-latest extract_run=models/extract-baseline-seeds-latest
 	@if [ -d ../shared/corpus ]; then $(CLI) predict input=../shared/corpus output=predictions/corpus.jsonl \
-	  report=predictions/corpus.html; fi
+	  report=predictions/corpus.html dataset=seeds; fi
 	$(CLI) brat export predictions/seeds.jsonl predictions/brat-seeds
 	$(CLI) compare $(RUNS) --split gold
 

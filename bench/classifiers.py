@@ -78,7 +78,7 @@ def run_design(name: str, runs_dir: Path, extra: list[str], n_resamples: int) ->
     t0 = time.perf_counter()
     val = train(cfg)
     train_seconds = time.perf_counter() - t0
-    run = runs_dir / name / f"classify-{cfg.model.name}-latest"
+    run = runs_dir / name / f"classify-{cfg.model.name}-mix-latest"
     scores = {}
     for label, (split, source) in EVAL_SETS.items():
         ecfg = compose("evaluate", [f"run={run}", f"split={split}", f"eval.n_resamples={n_resamples}",

@@ -70,10 +70,11 @@ def run_extract(work: Path, reuse: bool, models: set[str], n_resamples: int, ski
         if model not in models or name in skip:
             continue
         root = work / "models" / name
-        latest = root / f"extract-{model}-latest"
+        cfg = compose("train", [*overrides, f"out_root={root}"])
+        latest = root / f"extract-{model}-{cfg.data.name}-latest"
         t0 = time.perf_counter()
         if not (reuse and latest.exists()):
-            train(compose("train", [*overrides, f"out_root={root}"]))
+            train(cfg)
         train_s = json.loads((latest / "run.json").read_text())["seconds"]
         eval_dir = latest / "eval" / "polnear-dev"
         if not (reuse and (eval_dir / "metrics.json").exists()):

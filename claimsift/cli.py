@@ -2,9 +2,9 @@
 
     claimsift label data=seeds
     claimsift train task=classify model=baseline
-    claimsift evaluate run=models/classify-baseline-latest split=gold
+    claimsift evaluate run=models/classify-baseline-seeds-latest split=gold
     claimsift predict input=seeds output=predictions/seeds.jsonl
-    claimsift compare models/classify-baseline-latest models/classify-transformer-latest
+    claimsift compare models/classify-baseline-seeds-latest models/classify-transformer-seeds-latest
     claimsift gold check
 
 Each stage is also ``python -m claimsift.<stage>``.

@@ -1,8 +1,8 @@
 """Compare runs side by side on one split, with the weak labels as a reference row.
 
-    claimsift compare models/classify-baseline-latest models/classify-transformer-latest
-    claimsift compare models/*-latest --split test --out reports/compare-test.md
-    python -m claimsift.compare models/extract-baseline-latest --split gold --reevaluate
+    claimsift compare models/classify-baseline-seeds-latest models/classify-transformer-seeds-latest
+    claimsift compare models/*-seeds-latest --split test --out reports/compare-test.md
+    python -m claimsift.compare models/extract-baseline-seeds-latest --split gold --reevaluate
 
 Each run's ``<run>/eval/<split>/metrics.json`` is read; a run not yet
 evaluated on the split is evaluated first (``claimsift evaluate`` with the
@@ -129,7 +129,7 @@ def print_tables(tables: dict[str, list[dict]], split: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="claimsift compare", description=__doc__.split("\n\n")[0])
-    parser.add_argument("runs", nargs="+", type=Path, help="run folders (models/<task>-<model>-...)")
+    parser.add_argument("runs", nargs="+", type=Path, help="run folders (models/<task>-<model>-<data>-...)")
     parser.add_argument("--split", default="gold", help="train | validation | test | gold | a gold-format JSONL")
     parser.add_argument("--out", type=Path, default=None, help="markdown file (default reports/compare-<split>.md)")
     parser.add_argument("--reevaluate", action="store_true", help="evaluate every run again")

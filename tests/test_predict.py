@@ -104,13 +104,35 @@ def test_batches_sorted_by_length_and_order_restored():
 
 def test_latest_run_of_each_task_is_used(models_dir, tmp_path):
     newer = make_run(models_dir, "classify", StubClassifier(), "2025-06-01T00:00:00", name="classify-other-20250601")
-    (models_dir / "classify-other-latest").symlink_to(newer.name)
+    (models_dir / "classify-other-mix-latest").symlink_to(newer.name)
     out = tmp_path / "out.jsonl"
     predict(make_cfg(models_dir, ARTICLES / "alpha.txt", out))
     assert {r["classify_run"] for r in iter_records(out)} == {"classify-other-20250601"}
     # classes only: the extract task left out
     predict(make_cfg(models_dir, ARTICLES / "alpha.txt", tmp_path / "c.jsonl", "extract_run=null"))
     assert all(r["spans"] is None and r["extract_run"] is None for r in iter_records(tmp_path / "c.jsonl"))
+
+
+def test_latest_is_the_newest_run_on_the_configured_dataset(models_dir, tmp_path, capfd):
+    """A newer run on a user's dataset does not replace the default (data=mix); dataset= picks it; runs are printed."""
+    mine = make_run(models_dir, "classify", StubClassifier(), "2025-06-01T00:00:00", name="classify-stub-mycorpus-x",
+                    data="mycorpus")
+    out = tmp_path / "out.jsonl"
+    predict(make_cfg(models_dir, ARTICLES / "alpha.txt", out))
+    default = {r["classify_run"] for r in iter_records(out)}
+    assert default == {"classify-stub-mix-20240101T000000"}
+    err = capfd.readouterr().err.splitlines()
+    used = [line for line in err if " run " in line and "(model " in line]
+    assert used == [f"claimsift predict: classify run {(models_dir / 'classify-stub-mix-20240101T000000').resolve()} "
+                    "(model stub)",
+                    f"claimsift predict: extract run {(models_dir / 'extract-stub-mix-20240101T000000').resolve()} "
+                    "(model stub)"]
+    predict(make_cfg(models_dir, ARTICLES / "alpha.txt", tmp_path / "m.jsonl", "dataset=mycorpus", "extract_run=null"))
+    assert {r["classify_run"] for r in iter_records(tmp_path / "m.jsonl")} == {mine.name}
+    predict(make_cfg(models_dir, ARTICLES / "alpha.txt", tmp_path / "any.jsonl", "dataset=null", "extract_run=null"))
+    assert {r["classify_run"] for r in iter_records(tmp_path / "any.jsonl")} == {mine.name}
+    with pytest.raises(FileNotFoundError, match="no trained classify or extract run trained on dataset 'written'"):
+        predict(make_cfg(models_dir, ARTICLES / "alpha.txt", tmp_path / "w.jsonl", "dataset=written"))
 
 
 def test_missing_run_or_input_is_an_error(models_dir, tmp_path):

@@ -73,13 +73,13 @@ def test_experiment_overrides_only_what_it_names():
 def test_run_folder_explains_itself(dataset, tmp_path):
     metrics = train(cfg_for(dataset, tmp_path, "seed=5"))
     (run,) = run_dirs(tmp_path)
-    assert run.name.startswith("classify-baseline-") and {p.name for p in run.iterdir()} == RUN_FILES
-    latest = tmp_path / "classify-baseline-latest"
+    assert run.name.startswith("classify-baseline-seeds-") and {p.name for p in run.iterdir()} == RUN_FILES
+    latest = tmp_path / "classify-baseline-seeds-latest"
     assert latest.is_symlink() and os.readlink(latest) == run.name  # relative link
     assert json.loads((run / "metrics.json").read_text()) == metrics
     assert 0 <= metrics["val/macro_f1"] <= 1 and "val/f1_background" in metrics and "val/loss" in metrics
     run_info = json.loads((run / "run.json").read_text())
-    assert run_info["task"] == "classify" and "seed=5" in run_info["command"]
+    assert run_info["task"] == "classify" and run_info["data"] == "seeds" and "seed=5" in run_info["command"]
     assert json.loads((run / "label_map.json").read_text())["id2label"]["0"] == "allegation"
     assert OmegaConf.load(run / "config.yaml").seed == 5
     assert "validation" in (run / "train.log").read_text()
@@ -93,7 +93,7 @@ def test_run_folder_explains_itself(dataset, tmp_path):
 def test_extract_run_metrics_per_span_type(dataset, tmp_path):
     metrics = train(cfg_for(dataset, tmp_path, "task=extract"))
     assert {"val/macro_f1", "val/f1_SOURCE", "val/f1_CUE", "val/f1_CONTENT"} <= set(metrics)
-    assert (tmp_path / "extract-baseline-latest" / "model" / "claimsift_model.json").is_file()
+    assert (tmp_path / "extract-baseline-seeds-latest" / "model" / "claimsift_model.json").is_file()
 
 
 def test_data_fingerprint_follows_the_training_labels(dataset, tmp_path):
@@ -121,7 +121,18 @@ def test_runs_in_the_same_second_get_distinct_folders(dataset, tmp_path):
         train(cfg_for(dataset, tmp_path, f"seed={seed}"))
     runs = run_dirs(tmp_path)
     assert len(runs) == 3
-    assert os.readlink(tmp_path / "classify-baseline-latest") == max(runs, key=lambda p: p.stat().st_mtime).name
+    assert os.readlink(tmp_path / "classify-baseline-seeds-latest") == max(runs, key=lambda p: p.stat().st_mtime).name
+
+
+def test_latest_links_are_per_dataset(dataset, tmp_path):
+    """A run on another dataset gets its own folder name and link; the first dataset's link stays put."""
+    train(cfg_for(dataset, tmp_path))
+    seeds_run = os.readlink(tmp_path / "classify-baseline-seeds-latest")
+    train(cfg_for(dataset, tmp_path, "data.name=mycorpus"))
+    assert os.readlink(tmp_path / "classify-baseline-seeds-latest") == seeds_run
+    mine = tmp_path / "classify-baseline-mycorpus-latest"
+    assert os.readlink(mine).startswith("classify-baseline-mycorpus-2")
+    assert json.loads((mine / "run.json").read_text())["data"] == "mycorpus"
 
 
 def test_label_sources(records):
@@ -216,7 +227,7 @@ def test_tiny_transformer_run_folder(dataset, tmp_path):
     tok.save_pretrained(tmp_path / "tiny")
     metrics = train(cfg_for(dataset, tmp_path / "models", "task=extract", "model=transformer",
                             f"model.path={tmp_path / 'tiny'}", "model.extract.epochs=2", "model.params.progress=false"))
-    run = tmp_path / "models" / "extract-transformer-latest"
+    run = tmp_path / "models" / "extract-transformer-seeds-latest"
     assert {p.name for p in run.iterdir()} == RUN_FILES and "val/f1_SOURCE" in metrics
     assert "eval_macro_f1" in (run / "train.log").read_text(), "per-epoch validation lines reach train.log"
     model = load_model(run / "model")

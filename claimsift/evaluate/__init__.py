@@ -1,9 +1,9 @@
 """The evaluate stage: how good is a run, on which classes, with intervals that survive a small test set.
 
-    claimsift evaluate run=models/classify-baseline-latest                 # split=gold
-    claimsift evaluate run=models/extract-baseline-latest split=test
-    claimsift evaluate run=models/classify-baseline-latest split=my_gold.jsonl
-    claimsift evaluate run=models/classify-transformer-latest split=validation eval.source=polnear  # one source of a mix
+    claimsift evaluate run=models/classify-baseline-seeds-latest           # split=gold
+    claimsift evaluate run=models/extract-baseline-seeds-latest split=test
+    claimsift evaluate run=models/classify-baseline-seeds-latest split=my_gold.jsonl
+    claimsift evaluate run=models/classify-transformer-mix-latest split=validation eval.source=polnear  # one source of a mix
     claimsift evaluate cv=by_article task=classify model=baseline          # leave-one-article-out
     python -m claimsift.evaluate run=... eval.n_resamples=200
 

@@ -1,14 +1,17 @@
 """claimsift predict: new articles → sentences → class, probabilities and spans, plus a summary and a page.
 
     claimsift predict input=seeds output=predictions/seeds.jsonl report=predictions/seeds.html
-    claimsift predict input='news/*.jsonl' output=out/news.csv classify_run=models/classify-transformer-latest
+    claimsift predict input='news/*.jsonl' output=out/news.csv classify_run=models/classify-transformer-mix-latest
+    claimsift predict input=seeds output=x.jsonl dataset=mycorpus          # the newest runs trained on mycorpus
     claimsift predict input=seeds output=x.jsonl extract_run=null        # classes only
     python -m claimsift.predict input=... output=...
 
 Articles stream through in chunks of ``predict.chunk_sentences`` sentences:
 read → clean → segment → both models (sentences sorted by length) →
 records appended to the output. Rerunning with the same output skips the
-articles already written (see ``claimsift.predict.writer``).
+articles already written (see ``claimsift.predict.writer``). ``latest`` (the
+default run of each task) is the newest run of that task trained on the
+dataset ``dataset`` names; the runs used are printed, one line each.
 
 Nothing a run reads is ever written: an output (or its side files, or the
 report) that the input names is refused, and so is a second run on an output
@@ -27,7 +30,7 @@ from omegaconf.errors import MissingMandatoryValue
 from claimsift.config import CONFIG_DIR
 from claimsift.data.ingest import Skipped, find_files, read_by
 from claimsift.io import describe_os_error
-from claimsift.predict.runs import LATEST, load_run_model, resolve_run
+from claimsift.predict.runs import LATEST, load_run_model, resolve_run, run_info
 from claimsift.predict.stream import Article, check_classes, iter_articles, predict_chunk, prepare
 from claimsift.predict.writer import (PredictionWriter, output_files, output_format, output_lock, summary_path,
                                       write_summary)
@@ -49,10 +52,14 @@ def predict(cfg: DictConfig) -> dict:
     find_files(cfg.input)  # fail on an input that matches nothing before touching the output
     check_outputs(cfg.input, output, cfg.report)
 
-    run_dirs = {task: resolve_run(cfg[f"{task}_run"], cfg.models_dir, task) for task in ("classify", "extract")}
+    dataset = cfg.get("dataset")
+    run_dirs = {task: resolve_run(cfg[f"{task}_run"], cfg.models_dir, task, dataset)
+                for task in ("classify", "extract")}
     if not any(run_dirs.values()):
-        raise FileNotFoundError(f"{cfg.models_dir}: no trained classify or extract run found "
-                                "(train one, or pass classify_run=/extract_run=)")
+        on = f" trained on dataset {dataset!r}" if dataset else ""
+        raise FileNotFoundError(f"{cfg.models_dir}: no trained classify or extract run{on} found "
+                                f"(train one{f' with data={dataset}' if dataset else ''}, pass dataset=<name>, "
+                                "or pass classify_run=/extract_run=)")
     with output_lock(output):
         return _predict_locked(cfg, output, run_dirs)
 
@@ -71,9 +78,15 @@ def check_outputs(input_path, output: Path, report) -> None:
 
 def _predict_locked(cfg: DictConfig, output: Path, run_dirs: dict) -> dict:
     """The run proper, with the output locked."""
+    dataset = cfg.get("dataset")
     for task, run_dir in run_dirs.items():
-        if run_dir is None and cfg[f"{task}_run"] == LATEST:
-            print(f"claimsift predict: no {task} run under {cfg.models_dir}; predicting without it", file=sys.stderr)
+        if run_dir is not None:
+            print(f"claimsift predict: {task} run {run_dir} (model {(run_info(run_dir) or {}).get('model', '?')})",
+                  file=sys.stderr)
+        elif cfg[f"{task}_run"] == LATEST:
+            on = f" trained on dataset {dataset!r}" if dataset else ""
+            print(f"claimsift predict: no {task} run{on} under {cfg.models_dir}; predicting without it",
+                  file=sys.stderr)
     models = {task: load_run_model(d, task) if d else None for task, d in run_dirs.items()}
     classifier, extractor = models["classify"], models["extract"]
     classes = check_classes(classifier.classes_, str(run_dirs["classify"])) if classifier else None

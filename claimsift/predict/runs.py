@@ -1,8 +1,9 @@
-"""Which trained runs predict: an explicit run folder, or the newest run of a task.
+"""Which trained runs predict: an explicit run folder, or the newest run of a task on a dataset.
 
-A run folder is ``models/<task>-<model>-<timestamp>/`` with ``run.json``
-(task, model, created) and ``model/``; ``models/<task>-<model>-latest`` are
-symlinks to some of them and resolve to the same folders.
+A run folder is ``models/<task>-<model>-<data>-<timestamp>/`` with ``run.json``
+(task, model, data, created) and ``model/``;
+``models/<task>-<model>-<data>-latest`` are symlinks to some of them and
+resolve to the same folders.
 """
 
 from __future__ import annotations
@@ -16,30 +17,50 @@ LATEST = "latest"
 TASK_CLASSES = {"classify": ClassifierModel, "extract": SpanModel}
 
 
+def run_info(run_dir: Path) -> dict | None:
+    """``run_dir/run.json`` as a dict; None if it is missing or unreadable."""
+    try:
+        meta = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
 def run_task(run_dir: Path) -> str | None:
     """The task named in ``run_dir/run.json`` (or the folder name's prefix); None if unreadable."""
-    meta_file = run_dir / "run.json"
-    try:
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    meta = run_info(run_dir)
+    if meta is None:
         return None
     return meta.get("task") or run_dir.name.split("-", 1)[0]
 
 
+def run_data(run_dir: Path) -> str | None:
+    """The dataset name a run was trained on: run.json's ``data``, else config.yaml's ``data.name``; None if neither."""
+    name = (run_info(run_dir) or {}).get("data")
+    if name:
+        return str(name)
+    if (run_dir / "config.yaml").is_file():  # runs from before run.json named their data
+        from omegaconf import OmegaConf
+
+        try:
+            name = OmegaConf.select(OmegaConf.load(run_dir / "config.yaml"), "data.name")
+        except Exception:  # an unreadable config only means the dataset is unknown
+            return None
+        return str(name) if name else None
+    return None
+
+
 def _created(run_dir: Path) -> str:
-    try:
-        meta = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return ""
-    return str(meta.get("created") or "")
+    return str((run_info(run_dir) or {}).get("created") or "")
 
 
-def find_latest_run(models_dir: str | Path, task: str) -> Path | None:
+def find_latest_run(models_dir: str | Path, task: str, dataset: str | None = None) -> Path | None:
     """The newest complete run folder of ``task`` under ``models_dir`` (any model), or None.
 
-    Newest by run.json's ``created``, then by folder name (which ends in the
-    timestamp). Folders being written (dot names) and folders without
-    ``model/`` are ignored.
+    With ``dataset``, only runs trained on that dataset (``data.name``, see
+    ``run_data``) count. Newest by run.json's ``created``, then by folder name
+    (which ends in the timestamp). Folders being written (dot names) and
+    folders without ``model/`` are ignored.
     """
     models_dir = Path(models_dir)
     if not models_dir.is_dir():
@@ -49,23 +70,24 @@ def find_latest_run(models_dir: str | Path, task: str) -> Path | None:
         if child.name.startswith(".") or not child.is_dir():
             continue
         real = child.resolve()
-        if (real / "model").is_dir() and run_task(real) == task:
+        if (real / "model").is_dir() and run_task(real) == task and (dataset is None or run_data(real) == dataset):
             runs.add(real)
     if not runs:
         return None
     return max(runs, key=lambda r: (_created(r), r.name))
 
 
-def resolve_run(spec: str | None, models_dir: str | Path, task: str) -> Path | None:
-    """The run folder ``spec`` names for ``task``: a path, ``latest``, or None (task not wanted).
+def resolve_run(spec: str | None, models_dir: str | Path, task: str, dataset: str | None = None) -> Path | None:
+    """The run folder ``spec`` names for ``task``: a path, ``latest`` (on ``dataset``, if given), or None.
 
+    None also when the task is not wanted (``spec`` null) or ``latest`` finds no run.
     Raises FileNotFoundError when an explicit run folder does not exist or
     holds no model, ValueError when it belongs to another task.
     """
     if spec is None or str(spec).lower() in ("", "none", "null", "false"):
         return None
     if str(spec) == LATEST:
-        return find_latest_run(models_dir, task)
+        return find_latest_run(models_dir, task, dataset)
     run_dir = Path(spec)
     if not run_dir.is_dir():
         raise FileNotFoundError(f"{spec}: no such run folder ({task}_run=)")

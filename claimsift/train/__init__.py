@@ -7,9 +7,11 @@
     python -m claimsift.train experiment=gold_only
 
 Reads ``data/built/<data.name>/`` (``claimsift label``); writes
-``models/<task>-<model>-<timestamp>/`` (config.yaml, label_map.json,
-data.json, metrics.json, train.log, model/, run.json) and the
-``models/<task>-<model>-latest`` link. See docs/train.md.
+``models/<task>-<model>-<data.name>-<timestamp>/`` (config.yaml,
+label_map.json, data.json, metrics.json, train.log, model/, run.json) and the
+``models/<task>-<model>-<data.name>-latest`` link: one link per dataset, so a
+run on your own data never moves the link of another dataset's runs. See
+docs/train.md.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     train_ex = training_examples(cfg, splits["train"])
     val_ex = examples(splits["validation"], task, cfg.train.labels)
 
-    with run_folder(cfg.out_root, task, cfg.model.name) as run:
+    with run_folder(cfg.out_root, task, cfg.model.name, cfg.data.name) as run:
         log.info("task=%s model=%s seed=%s labels=%s: %d training sentences (%s), %d validation",
                  task, cfg.model.name, cfg.seed, cfg.train.labels, len(train_ex),
                  label_counts(train_ex, task), len(val_ex))
@@ -68,7 +70,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
             "n_train": len(train_ex), "n_validation": len(val_ex), "label_counts": label_counts(train_ex, task)})
         write_json(run.tmp / "metrics.json", metrics)
         write_json(run.tmp / "run.json", {
-            "task": task, "model": cfg.model.name, "seed": cfg.seed,
+            "task": task, "model": cfg.model.name, "data": cfg.data.name, "seed": cfg.seed,
             "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "command": reproduce_command(cfg), "seconds": metrics["train/seconds"]})
     _summary(run.path, cfg, metrics, len(train_ex), len(val_ex))

@@ -1,8 +1,11 @@
 """The run folder: written under a hidden temporary name, renamed when complete, pointed at by ``latest``.
 
-A run that fails or is interrupted removes its temporary folder; one killed
-outright leaves only a hidden ``.<task>-<model>-*.tmp`` folder, never a
-complete-looking ``<task>-<model>-<timestamp>/``.
+A run is ``<task>-<model>-<data>-<timestamp>/`` (``data`` is the dataset's
+``data.name``) and ``<task>-<model>-<data>-latest`` links to the newest run of
+that task, model and dataset, so training on one dataset never moves another
+dataset's link. A run that fails or is interrupted removes its temporary
+folder; one killed outright leaves only a hidden ``.<task>-<model>-<data>-*.tmp``
+folder, never a complete-looking run folder.
 """
 
 from __future__ import annotations
@@ -24,13 +27,15 @@ epoch_log.propagate = False
 
 
 @contextlib.contextmanager
-def run_folder(out_root: str | Path, task: str, model: str) -> Iterator["Run"]:
-    """Yield a Run writing into a temporary folder; on success rename it to ``<task>-<model>-<timestamp>``."""
+def run_folder(out_root: str | Path, task: str, model: str, data: str) -> Iterator["Run"]:
+    """Yield a Run writing into a temporary folder; on success rename it to ``<task>-<model>-<data>-<timestamp>``
+    and point ``<task>-<model>-<data>-latest`` at it."""
     out_root = Path(out_root)
     out_root.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{task}-{model}-{stamp}.", suffix=".tmp", dir=out_root))
-    run = Run(tmp=tmp, out_root=out_root, base=f"{task}-{model}-{stamp}", latest=f"{task}-{model}-latest")
+    name = f"{task}-{model}-{data}"
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-{stamp}.", suffix=".tmp", dir=out_root))
+    run = Run(tmp=tmp, out_root=out_root, base=f"{name}-{stamp}", latest=latest_name(task, model, data))
     handler = logging.FileHandler(tmp / "train.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     for logger in (log, epoch_log):
@@ -47,6 +52,11 @@ def run_folder(out_root: str | Path, task: str, model: str) -> Iterator["Run"]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def latest_name(task: str, model: str, data: str) -> str:
+    """The link to the newest run of ``task`` and ``model`` trained on dataset ``data``."""
+    return f"{task}-{model}-{data}-latest"
 
 
 class Run:
