@@ -2,7 +2,10 @@
 
 Spans are ``{"type", "start", "end", "text"}`` dicts with character offsets
 into the sentence. A word token is tagged ``B-T``/``I-T`` when it lies inside
-a span of type T; spans predicted from tags are cut at token edges.
+a span of type T; spans predicted from tags are cut at token edges. One BIO
+sequence holds one layer of spans that share no token; nested attributions
+need a second layer (:func:`span_layers`): training targets keep the outer
+layer, and evaluation scores every layer (:func:`layered_tags`).
 """
 
 from __future__ import annotations
@@ -42,6 +45,55 @@ def spans_to_bio(tokens: Sequence[tuple[str, int, int]], spans: Iterable[dict]) 
                 tags[i] = ("B-" if first else "I-") + span["type"]
                 first = False
     return tags
+
+
+def _token_set(tokens: Sequence[tuple[str, int, int]], span: dict) -> frozenset[int]:
+    return frozenset(i for i, (_, s, _) in enumerate(tokens) if span["start"] <= s < span["end"])
+
+
+def span_layers(tokens: Sequence[tuple[str, int, int]], spans: Iterable[dict]) -> list[list[dict]]:
+    """Spans split into layers whose spans share no token: outer spans first, nested ones below.
+
+    Spans are placed by start, longer first, each into the first layer where it
+    overlaps nothing. Non-overlapping spans make one layer; an attribution
+    inside another's CONTENT ("X said Y told him Z") puts Y, told and Z in a
+    second layer under X's CONTENT. Spans that cover no token are left out.
+    """
+    layers: list[list[dict]] = []
+    used: list[set[int]] = []
+    for span in sorted(spans, key=lambda sp: (sp["start"], -(sp["end"] - sp["start"]))):
+        toks = _token_set(tokens, span)
+        if not toks:
+            continue
+        for layer, taken in zip(layers, used):
+            if not toks & taken:
+                layer.append(span)
+                taken |= toks
+                break
+        else:
+            layers.append([span])
+            used.append(set(toks))
+    return layers
+
+
+def layered_tags(tokens: Sequence[tuple[str, int, int]], gold: Iterable[dict],
+                 pred: Iterable[dict]) -> tuple[list[str], list[str]]:
+    """Gold and predicted BIO tags over every layer of each, as one sequence per sentence.
+
+    Both sides get the same number of layers (missing ones are all ``O``),
+    joined by one ``O`` separator, so a nested gold span a model does not
+    predict counts as missed instead of vanishing, and no entity crosses layers.
+    """
+    g, p = span_layers(tokens, gold), span_layers(tokens, pred)
+    n = max(len(g), len(p), 1)
+    g_tags, p_tags = [], []
+    for k in range(n):
+        if k:
+            g_tags.append("O")
+            p_tags.append("O")
+        g_tags += spans_to_bio(tokens, g[k]) if k < len(g) else ["O"] * len(tokens)
+        p_tags += spans_to_bio(tokens, p[k]) if k < len(p) else ["O"] * len(tokens)
+    return g_tags, p_tags
 
 
 def bio_to_spans(text: str, tokens: Sequence[tuple[str, int, int]], tags: Sequence[str],

@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
-from claimsift.data.tokens import spans_to_bio, tokenize
+from claimsift.data.tokens import layered_tags, tokenize
 from claimsift.evaluate import metrics as M
 from claimsift.labels import CLASS2ID, CLASSES
 
@@ -105,14 +105,23 @@ def _score_classify(records, preds, prefix, n_resamples, seed, confidence, n_bin
                   errors[:n_errors])
 
 
-def tags_of(records: list[dict], spans: list[list[dict]]) -> list[list[str]]:
-    """BIO tags over each record's word tokens for the given span lists."""
-    return [spans_to_bio(tokenize(r["text"]), s) for r, s in zip(records, spans)]
+def tags_of(records: list[dict], spans: list[list[dict]]) -> tuple[list[list[str]], list[list[str]]]:
+    """Gold (the records' spans) and predicted BIO tags over every span layer of each sentence.
+
+    Nested gold spans (an attribution inside another's CONTENT) are a second
+    layer, scored like the first: the truth is the full gold
+    (:func:`claimsift.data.tokens.layered_tags`).
+    """
+    gold, pred = [], []
+    for r, s in zip(records, spans):
+        g, p = layered_tags(tokenize(r["text"]), r["spans"] or [], s or [])
+        gold.append(g)
+        pred.append(p)
+    return gold, pred
 
 
 def _score_extract(records, preds, prefix, n_resamples, seed, confidence, n_errors) -> Scored:
-    gold = tags_of(records, [r["spans"] for r in records])
-    pred = tags_of(records, preds.spans)
+    gold, pred = tags_of(records, preds.spans)
     out = M.exact_span_metrics(gold, pred, prefix)
     out.update(M.overlap_span_metrics(gold, pred, prefix))
     out.update(M.bootstrap_spans(gold, pred, prefix, n_resamples=n_resamples, seed=seed, confidence=confidence))

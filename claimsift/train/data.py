@@ -28,6 +28,7 @@ class Examples:
     targets: list = field(default_factory=list)  # class names (classify) or span lists (extract)
     soft: np.ndarray | None = None  # (n, n_classes) targets when train.soft_targets is on
     sent_ids: list[str] = field(default_factory=list)
+    nested_spans: int = 0  # extract: spans nested inside another span, not in the (one-layer) targets
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -94,7 +95,8 @@ def examples(records: list[dict], task: str, labels: str, soft_targets: bool = F
             if soft_targets:
                 soft_rows.append(_one_hot(target) if use_gold else np.asarray(r["weak_probs"], dtype=float))
         else:
-            target = _clean_spans(r["gold_spans"] if use_gold else r["spans"])
+            target, nested = outer_spans(r["text"], r["gold_spans"] if use_gold else r["spans"])
+            ex.nested_spans += nested
         ex.texts.append(r["text"])
         ex.targets.append(target)
         ex.sent_ids.append(r["sent_id"])
@@ -137,5 +139,17 @@ def _one_hot(name: str) -> np.ndarray:
     return row
 
 
-def _clean_spans(spans) -> list[dict]:
-    return [{"type": s["type"], "start": int(s["start"]), "end": int(s["end"])} for s in (spans or [])]
+def outer_spans(text: str, spans) -> tuple[list[dict], int]:
+    """The outer layer of a sentence's spans (a tagger's targets) and how many nested spans it leaves out.
+
+    A BIO sequence holds spans that share no token; an attribution nested in
+    another's CONTENT is a second layer (:func:`claimsift.data.tokens.span_layers`).
+    The count is reported at training time; evaluation scores every layer.
+    """
+    from claimsift.data.tokens import span_layers, tokenize
+
+    clean = [{"type": s["type"], "start": int(s["start"]), "end": int(s["end"])} for s in (spans or [])]
+    layers = span_layers(tokenize(text), clean)
+    if not layers:
+        return [], 0
+    return sorted(layers[0], key=lambda s: s["start"]), sum(len(layer) for layer in layers[1:])

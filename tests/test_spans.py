@@ -1,0 +1,53 @@
+"""Span layers: nested attributions reach the evaluation truth and are counted, not dropped, in training."""
+
+from claimsift.data.tokens import layered_tags, span_layers, spans_to_bio, tokenize
+from claimsift.evaluate.score import Predictions, score
+from claimsift.gold.spans import make_spans
+from claimsift.train.data import outer_spans
+
+KW = dict(n_resamples=10, seed=0, confidence=0.95, calibration_bins=10, n_errors=5)
+NESTED = "The senator said the aide told him the deal was dead."
+
+
+def nested_spans():
+    outer = make_spans(NESTED, [{"SOURCE": "The senator", "CUE": ("said", 0),
+                                 "CONTENT": "the aide told him the deal was dead"}])
+    inner = make_spans(NESTED, [{"SOURCE": "the aide", "CUE": "told", "CONTENT": "the deal was dead"}])
+    return outer, inner
+
+
+def test_nested_spans_go_to_a_second_layer():
+    outer, inner = nested_spans()
+    layers = span_layers(tokenize(NESTED), outer + inner)
+    assert [sorted(s["type"] for s in layer) for layer in layers] == [["CONTENT", "CUE", "SOURCE"],
+                                                                       ["CONTENT", "CUE", "SOURCE"]]
+    assert {s["start"] for s in layers[0]} == {s["start"] for s in outer}
+
+
+def test_one_bio_layer_loses_nested_spans_but_layered_tags_keep_them():
+    outer, inner = nested_spans()
+    toks = tokenize(NESTED)
+    flat = spans_to_bio(toks, outer + inner)
+    assert sum(t.startswith("B-") for t in flat) < 6  # what a single tag sequence can hold
+    gold, pred = layered_tags(toks, outer + inner, outer)
+    assert len(gold) == len(pred) == 2 * len(toks) + 1
+    assert sum(t.startswith("B-") for t in gold) == 6 and sum(t.startswith("B-") for t in pred) == 3
+
+
+def test_nested_gold_spans_reach_the_evaluation_truth():
+    outer, inner = nested_spans()
+    rec = {"sent_id": "d:000", "doc_id": "d", "text": NESTED, "spans": outer + inner}
+    m = score([rec], Predictions("extract", spans=[outer]), "t", **KW).metrics
+    assert m["t/support_SOURCE"] == 2 and m["t/support_CUE"] == 2 and m["t/support_CONTENT"] == 2
+    assert m["t/micro_recall"] == 0.5 and m["t/micro_precision"] == 1.0  # the nested three are missed
+    full = score([rec], Predictions("extract", spans=[outer + inner]), "t", **KW).metrics
+    assert full["t/micro_f1"] == 1.0 and full["t/overlap_micro_f1"] == 1.0
+
+
+def test_training_targets_keep_the_outer_layer_and_count_the_rest():
+    outer, inner = nested_spans()
+    targets, nested = outer_spans(NESTED, outer + inner)
+    assert nested == 3
+    assert [(s["type"], s["start"], s["end"]) for s in targets] == [(s["type"], s["start"], s["end"])
+                                                                   for s in sorted(outer, key=lambda s: s["start"])]
+    assert outer_spans(NESTED, outer) == (targets, 0)
