@@ -76,7 +76,7 @@ def run_design(name: str, runs_dir: Path, extra: list[str], n_resamples: int) ->
     desc, overrides = DESIGNS[name]
     cfg = compose("train", ["data=mix", "task=classify", f"out_root={runs_dir / name}", *overrides, *extra])
     t0 = time.perf_counter()
-    val = train(cfg)
+    val = train(cfg)  # the monitored validation metric
     train_seconds = time.perf_counter() - t0
     run = runs_dir / name / f"classify-{cfg.model.name}-mix-latest"
     scores = {}
@@ -91,7 +91,7 @@ def run_design(name: str, runs_dir: Path, extra: list[str], n_resamples: int) ->
             r = json.loads(ref.read_text(encoding="utf-8"))
             scores[label + " (rules)"] = {k.split("/", 1)[1]: v for k, v in r.items() if "/" in k}
     return {"design": name, "description": desc, "overrides": overrides + extra, "run": str(Path(run).resolve()),
-            "train_seconds": round(train_seconds, 1), "val_monitor": val.get(cfg.monitor),
+            "train_seconds": round(train_seconds, 1), "val_monitor": val if val == val else None,  # NaN: no val split
             "sentences_per_s": prediction_speed(run), "scores": scores, "machine": machine()}
 
 
