@@ -14,6 +14,7 @@ same figure ``metrics.json`` holds.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -27,6 +28,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from _sections import write_section  # noqa: E402  (bench/ is on sys.path when run as a script)
 from claimsift.config import compose  # noqa: E402
 from claimsift.train import train  # noqa: E402
+from claimsift.train.run import latest_name  # noqa: E402
 
 
 
@@ -50,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
                 for seed in seeds:
                     cfg = compose("train", [f"data={args.data}", f"task={task}", f"model={model}", f"seed={seed}",
                                             f"out_root={out_root}", *args.override])
-                    runs.append(train(cfg))
+                    train(cfg)  # returns the monitored metric; the run's metrics.json holds them all
+                    latest = Path(out_root) / latest_name(task, model, cfg.data.name)
+                    runs.append(json.loads((latest / "metrics.json").read_text(encoding="utf-8")))
                 rows.append((task, model, runs))
 
     section = render(rows, args, seeds)

@@ -145,8 +145,10 @@ def test_train_then_evaluate_reproduces_validation_metrics(dataset, tmp_path, ta
 
     cfg = compose("train", [f"task={task}", "model=baseline", f"dataset_dir={dataset}",
                             f"out_root={tmp_path / 'models'}", "model.extract.max_iterations=20"])
-    saved = train(cfg)
+    monitored = train(cfg)
     run = tmp_path / "models" / f"{task}-baseline-seeds-latest"
+    saved = json.loads((run / "metrics.json").read_text())
+    assert monitored == saved[cfg.monitor]
     # training scored the validation split against its training labels (weak)
     m = evaluate(eval_cfg(f"run={run}", "split=validation", "eval.truth=weak"))
     shared = [k for k in saved if k.startswith("val/") and k != "val/loss"]

@@ -71,12 +71,14 @@ def test_experiment_overrides_only_what_it_names():
 
 
 def test_run_folder_explains_itself(dataset, tmp_path):
-    metrics = train(cfg_for(dataset, tmp_path, "seed=5"))
+    monitored = train(cfg_for(dataset, tmp_path, "seed=5"))
     (run,) = run_dirs(tmp_path)
+    metrics = json.loads((run / "metrics.json").read_text())
+    # train() returns the monitored metric (what a Hydra sweeper optimises); the rest is in metrics.json
+    assert type(monitored) is float and monitored == metrics["val/macro_f1"]
     assert run.name.startswith("classify-baseline-seeds-") and {p.name for p in run.iterdir()} == RUN_FILES
     latest = tmp_path / "classify-baseline-seeds-latest"
     assert latest.is_symlink() and os.readlink(latest) == run.name  # relative link
-    assert json.loads((run / "metrics.json").read_text()) == metrics
     assert 0 <= metrics["val/macro_f1"] <= 1 and "val/f1_background" in metrics and "val/loss" in metrics
     run_info = json.loads((run / "run.json").read_text())
     assert run_info["task"] == "classify" and run_info["data"] == "seeds" and "seed=5" in run_info["command"]
@@ -91,7 +93,9 @@ def test_run_folder_explains_itself(dataset, tmp_path):
 
 
 def test_extract_run_metrics_per_span_type(dataset, tmp_path):
-    metrics = train(cfg_for(dataset, tmp_path, "task=extract"))
+    monitored = train(cfg_for(dataset, tmp_path, "task=extract"))
+    metrics = json.loads((tmp_path / "extract-baseline-seeds-latest" / "metrics.json").read_text())
+    assert monitored == metrics["val/macro_f1"]
     assert {"val/macro_f1", "val/f1_SOURCE", "val/f1_CUE", "val/f1_CONTENT"} <= set(metrics)
     assert (tmp_path / "extract-baseline-seeds-latest" / "model" / "claimsift_model.json").is_file()
 
@@ -213,6 +217,34 @@ def test_cli_multirun_and_one_line_errors(dataset, tmp_path):
     assert bad.stderr.strip().splitlines()[-1].startswith("claimsift train: train.labels='silver'")
 
 
+def test_no_validation_sentences_returns_nan(records, tmp_path):
+    """Nothing to monitor: NaN (a sweeper marks the trial failed), and the run is still written."""
+    import math
+
+    no_val = [{**r, "split": "train" if r["split"] == "validation" else r["split"]} for r in records]
+    data = write_dataset(tmp_path / "noval", no_val, [], {}, {}, "")
+    assert math.isnan(train(cfg_for(data, tmp_path / "models")))
+    assert len(run_dirs(tmp_path / "models")) == 1
+
+
+@pytest.mark.slow
+def test_optuna_sweep_tunes_the_baseline_c(dataset, tmp_path):
+    """experiment=sweep_baseline: two Optuna trials, each a run folder, the best C by val/macro_f1."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "claimsift.train", "-m", "experiment=sweep_baseline",
+                           "hydra.sweeper.n_trials=2", f"dataset_dir={dataset}", f"out_root={tmp_path / 'models'}"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    runs = run_dirs(tmp_path / "models")
+    assert len(runs) == 2
+    cs = [OmegaConf.load(r / "config.yaml").model.classify.C for r in runs]
+    assert len(set(cs)) == 2 and all(0.01 <= c <= 100 for c in cs)
+    (results,) = (tmp_path / "multirun").glob("*/optimization_results.yaml")
+    best = OmegaConf.load(results)
+    scores = [json.loads((r / "metrics.json").read_text())["val/macro_f1"] for r in runs]
+    assert best.best_value == max(scores) and best.best_params["model.classify.C"] in cs
+
+
 @pytest.mark.slow
 def test_tiny_transformer_run_folder(dataset, tmp_path):
     import torch
@@ -225,9 +257,10 @@ def test_tiny_transformer_run_folder(dataset, tmp_path):
     BertModel(BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                          intermediate_size=64)).save_pretrained(tmp_path / "tiny")
     tok.save_pretrained(tmp_path / "tiny")
-    metrics = train(cfg_for(dataset, tmp_path / "models", "task=extract", "model=transformer",
-                            f"model.path={tmp_path / 'tiny'}", "model.extract.epochs=2", "model.params.progress=false"))
+    train(cfg_for(dataset, tmp_path / "models", "task=extract", "model=transformer",
+                  f"model.path={tmp_path / 'tiny'}", "model.extract.epochs=2", "model.params.progress=false"))
     run = tmp_path / "models" / "extract-transformer-seeds-latest"
+    metrics = json.loads((run / "metrics.json").read_text())
     assert {p.name for p in run.iterdir()} == RUN_FILES and "val/f1_SOURCE" in metrics
     assert "eval_macro_f1" in (run / "train.log").read_text(), "per-epoch validation lines reach train.log"
     model = load_model(run / "model")

@@ -4,6 +4,7 @@
     claimsift train task=extract model=transformer seed=1
     claimsift train train.labels=weak+gold model.path=/path/to/hf-model
     claimsift train -m task=classify,extract model=baseline,transformer seed=0,1,2
+    claimsift train -m experiment=sweep_baseline                      # Optuna tunes the baseline's C
     python -m claimsift.train experiment=gold_only
 
 Reads ``data/built/<data.name>/`` (``claimsift label``); writes
@@ -35,9 +36,11 @@ log = logging.getLogger("claimsift.train")
 __all__ = ["train", "fit_model", "build_model", "main"]
 
 
-def train(cfg: DictConfig) -> dict[str, float]:
-    """Train one model as ``cfg`` says and write its run folder; return the validation metrics.
+def train(cfg: DictConfig) -> float:
+    """Train one model as ``cfg`` says and write its run folder; return the value of ``cfg.monitor``.
 
+    The monitored validation metric is what a Hydra sweeper (Optuna) optimises; every metric is in
+    the run folder's ``metrics.json``. NaN when the validation split is empty (nothing to monitor).
     Raises ValueError (a config value or the data is unusable, naming the key or file) and
     FileNotFoundError (no built dataset). A failed run leaves no run folder behind.
     """
@@ -53,6 +56,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
         log.info("task=%s model=%s seed=%s labels=%s: %d training sentences (%s), %d validation",
                  task, cfg.model.name, cfg.seed, cfg.train.labels, len(train_ex),
                  label_counts(train_ex, task), len(val_ex))
+        if train_ex.nested_spans:
+            log.info("%d nested spans (inside another span) are not in the one-layer training targets; "
+                     "evaluation still scores them", train_ex.nested_spans)
         model = fit_examples(cfg, train_ex, val_ex)
         model.save(run.tmp / "model")
         metrics = validation_metrics(task, model, val_ex.texts, val_ex.targets)
@@ -67,14 +73,15 @@ def train(cfg: DictConfig) -> dict[str, float]:
         write_json(run.tmp / "data.json", {
             "dataset_dir": str(cfg.dataset_dir), "labels": cfg.train.labels,
             "splits": to_dict(cfg.splits), "fingerprint": fingerprint(train_ex.pairs()),
-            "n_train": len(train_ex), "n_validation": len(val_ex), "label_counts": label_counts(train_ex, task)})
+            "n_train": len(train_ex), "n_validation": len(val_ex), "label_counts": label_counts(train_ex, task),
+            "nested_spans_not_in_targets": train_ex.nested_spans})
         write_json(run.tmp / "metrics.json", metrics)
         write_json(run.tmp / "run.json", {
             "task": task, "model": cfg.model.name, "data": cfg.data.name, "seed": cfg.seed,
             "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "command": reproduce_command(cfg), "seconds": metrics["train/seconds"]})
     _summary(run.path, cfg, metrics, len(train_ex), len(val_ex))
-    return metrics
+    return float(metrics.get(cfg.monitor, float("nan")))
 
 
 def training_examples(cfg: DictConfig, train_records: list[dict]) -> Examples:
@@ -91,7 +98,7 @@ def training_examples(cfg: DictConfig, train_records: list[dict]) -> Examples:
 
         keep = np.sort(np.random.RandomState(cfg.seed).choice(len(ex), int(cfg.train.max_sentences), replace=False))
         ex = Examples([ex.texts[i] for i in keep], [ex.targets[i] for i in keep],
-                      None if ex.soft is None else ex.soft[keep], [ex.sent_ids[i] for i in keep])
+                      None if ex.soft is None else ex.soft[keep], [ex.sent_ids[i] for i in keep], ex.nested_spans)
     if not len(ex):
         raise ValueError(f"train.labels={cfg.train.labels}: no {cfg.splits.train!r} sentence of "
                          f"{cfg.dataset_dir} has such labels")
@@ -158,9 +165,9 @@ def _hydra_main():
     import hydra
 
     @hydra.main(config_path=str(CONFIG_DIR), config_name="train", version_base="1.3")
-    def run(cfg: DictConfig) -> None:
+    def run(cfg: DictConfig) -> float:
         try:
-            train(cfg)
+            return train(cfg)  # a sweeper (hydra/sweeper=optuna) optimises this value
         except (ValueError, FileNotFoundError) as exc:
             print(f"claimsift train: {exc}", file=sys.stderr)
             sys.exit(1)
