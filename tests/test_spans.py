@@ -51,3 +51,41 @@ def test_training_targets_keep_the_outer_layer_and_count_the_rest():
     assert [(s["type"], s["start"], s["end"]) for s in targets] == [(s["type"], s["start"], s["end"])
                                                                    for s in sorted(outer, key=lambda s: s["start"])]
     assert outer_spans(NESTED, outer) == (targets, 0)
+
+
+def decode(text, tags):
+    from claimsift.data.tokens import bio_to_spans
+
+    toks = tokenize(text)
+    assert len(toks) == len(tags), [t for t, _, _ in toks]
+    return [(sp["type"], sp["text"]) for sp in bio_to_spans(text, toks, tags)]
+
+
+def test_bio_repair_never_cuts_a_span_word_by_word():
+    text = "According to Tomas Reyes, the road is closed."
+    # a tagger that says B- on every word: one CUE and one SOURCE, not four pieces
+    tags = ["B-CUE", "B-CUE", "B-SOURCE", "B-SOURCE", "O", "B-CONTENT", "I-CONTENT", "I-CONTENT", "I-CONTENT", "O"]
+    assert decode(text, tags) == [("CUE", "According to"), ("SOURCE", "Tomas Reyes"),
+                                  ("CONTENT", "the road is closed")]
+
+
+def test_bio_repair_starts_a_span_at_an_orphan_inside_tag_and_splits_at_gaps():
+    text = "He said it rained, she said."
+    tags = ["I-SOURCE", "B-CUE", "I-CONTENT", "I-CONTENT", "O", "B-SOURCE", "I-CUE", "O"]
+    assert decode(text, tags) == [("SOURCE", "He"), ("CUE", "said"), ("CONTENT", "it rained"),
+                                  ("SOURCE", "she"), ("CUE", "said")]
+
+
+def test_group_attributions_ties_sources_and_contents_to_their_cues():
+    from claimsift.data.tokens import group_attributions
+
+    text = "The army said the road was shut, while residents told reporters it was open."
+    spans = make_spans(text, [{"SOURCE": "The army", "CUE": "said", "CONTENT": "the road was shut"},
+                              {"SOURCE": "residents", "CUE": "told", "CONTENT": "it was open"}])
+    truth = {(s["type"], s["start"]): s["attr"] for s in spans}
+    loose = [{k: v for k, v in s.items() if k != "attr"} for s in spans]
+    grouped = group_attributions(loose)
+    assert {(s["type"], s["start"]): s["attr"] for s in grouped} == truth
+    credit = make_spans("Militias deployed snipers - Reuters", [{"CONTENT": "Militias deployed snipers",
+                                                                  "SOURCE": "Reuters"}])
+    assert {s["attr"] for s in group_attributions([{**s, "attr": None} for s in credit])} == {0}

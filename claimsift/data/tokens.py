@@ -96,11 +96,20 @@ def layered_tags(tokens: Sequence[tuple[str, int, int]], gold: Iterable[dict],
     return g_tags, p_tags
 
 
+def _continues(prev_tag: str, typ: str) -> bool:
+    return prev_tag in (f"B-{typ}", f"I-{typ}")
+
+
 def bio_to_spans(text: str, tokens: Sequence[tuple[str, int, int]], tags: Sequence[str],
                  scores: Sequence[float] | None = None) -> list[dict]:
-    """Spans from BIO tags (an I- after O or another type starts a new span, as seqeval does).
+    """Spans of a model's BIO tags, repaired: one span per run of same-type tokens.
 
-    With ``scores`` (one per token), each span gets the mean score of its tokens.
+    An I- after O or another type starts a new span (as seqeval does); a B- that
+    directly follows a token of its own type continues the span instead of
+    cutting it ("Tomas" + "Reyes" is one SOURCE). Spans end at token edges, so
+    they are snapped to words. With ``scores`` (one per token), each span gets
+    the mean score of its tokens. The spans come numbered into attributions
+    (``attr``, :func:`group_attributions`).
     """
     spans: list[dict] = []
     cur: dict | None = None
@@ -123,7 +132,10 @@ def bio_to_spans(text: str, tokens: Sequence[tuple[str, int, int]], tags: Sequen
         if typ not in SPAN_TYPES:
             close()
             continue
-        if prefix == "B" or cur is None or cur["type"] != typ:
+        # A new span starts at a type change or at B- after a gap. I- without a B- (after O or
+        # another type) starts one too (BIO repair, as seqeval reads it); B- right after a token of
+        # the same type continues the span, so a name or "according to" is never cut word by word.
+        if cur is None or cur["type"] != typ or (prefix == "B" and i > 0 and not _continues(tags[i - 1], typ)):
             close()
             cur = {"type": typ, "start": s, "end": e}
         else:
@@ -131,4 +143,42 @@ def bio_to_spans(text: str, tokens: Sequence[tuple[str, int, int]], tags: Sequen
         if scores is not None:
             cur_scores.append(float(scores[i]))
     close()
-    return spans
+    return group_attributions(spans)
+
+
+def group_attributions(spans: list[dict]) -> list[dict]:
+    """Number the spans of one sentence into attributions (``attr`` 0, 1, ... in order of first span).
+
+    Each CUE anchors an attribution; each SOURCE and CONTENT joins the nearest
+    CUE (by characters between the spans), a SOURCE preferring a CUE that has
+    none yet, since an attribution has at most one. Without any CUE, the spans
+    form one attribution (a headline credit, a bare continued quote). Spans
+    that already carry ``attr`` keep it.
+    """
+    if not spans or all(sp.get("attr") is not None for sp in spans):
+        return spans
+    out = [dict(sp) for sp in spans]
+    cues = sorted((i for i, sp in enumerate(out) if sp["type"] == "CUE"), key=lambda i: out[i]["start"])
+    if not cues:
+        for sp in out:
+            sp["attr"] = 0
+        return out
+
+    def gap(a: dict, b: dict) -> int:
+        return max(a["start"] - b["end"], b["start"] - a["end"], 0)
+
+    group = {c: c for c in cues}
+    has_source: set[int] = set()
+    for i in sorted((i for i, sp in enumerate(out) if sp["type"] == "SOURCE"), key=lambda i: out[i]["start"]):
+        free = [c for c in cues if c not in has_source] or cues
+        c = min(free, key=lambda c: (gap(out[i], out[c]), out[c]["start"]))
+        group[i] = c
+        has_source.add(c)
+    for i, sp in enumerate(out):
+        if sp["type"] == "CONTENT":
+            group[i] = min(cues, key=lambda c: (gap(sp, out[c]), out[c]["start"]))
+    order: dict[int, int] = {}
+    for i in sorted(range(len(out)), key=lambda i: (out[i]["start"], out[i]["end"])):
+        order.setdefault(group[i], len(order))
+        out[i]["attr"] = order[group[i]]
+    return out
