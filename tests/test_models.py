@@ -167,3 +167,90 @@ def test_model_path_must_be_a_hf_folder(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="model.path=.*no config.json"):
         resolve_model_path(tmp_path)
+
+
+@pytest.mark.slow
+def test_trainer_arguments_come_from_config(records, tiny_bert, monkeypatch):
+    """precision, gradient_accumulation_steps and lr_scheduler_type reach TrainingArguments from the model config."""
+    import claimsift.models.transformer as tr
+
+    seen = []
+    original = tr.Trainer.__init__
+
+    def recording(self, *args, **kwargs):
+        seen.append(kwargs["args"])
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(tr.Trainer, "__init__", recording)
+    model = model_for("classify", "transformer", f"model.path={tiny_bert}", "++model.classify.epochs=1",
+                      "model.params.progress=false", "model.params.batch_size=4",
+                      "model.params.gradient_accumulation_steps=2", "model.params.lr_scheduler_type=cosine")
+    train = split(records, "train")[:8]
+    model.fit([r["text"] for r in train], [r["weak_label"] for r in train])
+    (args,) = seen
+    assert args.gradient_accumulation_steps == 2 and args.lr_scheduler_type == "cosine"
+    assert args.fp16 is False and args.bf16 is False  # precision: null, the default
+    assert model.history_[-1]["step"] == 1, "8 sentences in batches of 4, two batches per optimizer step"
+
+
+def test_precision_is_checked_against_the_machine(monkeypatch):
+    import torch
+
+    from claimsift.models.transformer import precision_flags
+
+    assert precision_flags(None) == {"fp16": False, "bf16": False}
+    with pytest.raises(ValueError, match="precision='fp8'"):
+        precision_flags("fp8")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="precision=fp16: mixed precision needs a CUDA GPU"):
+        precision_flags("fp16")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: False)
+    assert precision_flags("fp16") == {"fp16": True, "bf16": False}
+    with pytest.raises(ValueError, match="precision=bf16: this GPU has no bfloat16"):
+        precision_flags("bf16")
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: True)
+    assert precision_flags("bf16") == {"fp16": False, "bf16": True}
+    model = model_for("classify", "transformer", "model.params.precision=bf16")
+    assert model.precision == "bf16"
+
+
+@pytest.mark.slow
+def test_training_resumes_from_a_checkpoint(records, tiny_bert, tmp_path, monkeypatch):
+    """A checkpoint left by a run (as a killed one leaves it) is resumed: only the remaining epoch is trained."""
+    import contextlib
+
+    import claimsift.models.transformer as tr
+
+    kept = tmp_path / "kept"
+
+    @contextlib.contextmanager
+    def kept_dir(prefix, dir):  # the temporary folder of a run that was killed: never removed
+        kept.mkdir()
+        yield str(kept)
+
+    train, val = split(records, "train")[:8], split(records, "validation")[:4]
+    texts, labels = [r["text"] for r in train], [r["weak_label"] for r in train]
+    eval_kw = dict(eval_texts=[r["text"] for r in val], eval_labels=[r["weak_label"] for r in val])
+    base = [f"model.path={tiny_bert}", "model.params.progress=false", "model.params.batch_size=4",
+            "model.classify.calibrate=false"]
+    monkeypatch.setattr(tr.tempfile, "TemporaryDirectory", kept_dir)
+    model_for("classify", "transformer", *base, "++model.classify.epochs=1").fit(texts, labels, **eval_kw)
+    monkeypatch.undo()
+    (checkpoint,) = kept.glob("checkpoint-*")
+    assert (checkpoint / "optimizer.pt").is_file(), "checkpoints hold the optimizer state"
+
+    steps = []
+    original = tr.Trainer.training_step
+
+    def counting(self, *args, **kwargs):
+        steps.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(tr.Trainer, "training_step", counting)
+    resumed = model_for("classify", "transformer", *base, "++model.classify.epochs=2",
+                        f"model.params.resume_from={checkpoint}")
+    resumed.fit(texts, labels, **eval_kw)
+    assert len(steps) == 2 and resumed.epochs_trained_ == 2, "epoch 1 came from the checkpoint, epoch 2 trained"
+    with pytest.raises(ValueError, match="resume_from=.*not a Trainer checkpoint"):
+        model_for("classify", "transformer", *base, f"model.params.resume_from={tmp_path}").fit(texts, labels)

@@ -6,6 +6,11 @@
 Training uses the Hugging Face ``Trainer``: evaluation each epoch on the
 validation split, early stopping on the configured monitor, class weights or
 soft targets through one loss function, CUDA when present and CPU otherwise.
+What matters on a GPU comes from config (``precision``,
+``gradient_accumulation_steps``, ``lr_scheduler_type``), and a run killed
+mid-training can go on from its last checkpoint (``resume_from``): checkpoints
+hold the optimizer and scheduler state and live in ``work_dir`` (``hf-*/
+checkpoint-<step>/``) until training ends.
 Span extraction labels the first sub-token of each word (``word_ids()``) and
 ignores the rest with -100, so predictions come back per word token of
 ``claimsift.data.tokens.tokenize``.
@@ -57,6 +62,25 @@ def device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+PRECISIONS = (None, "fp16", "bf16")
+
+
+def precision_flags(precision: str | None) -> dict[str, bool]:
+    """``TrainingArguments``' ``fp16`` / ``bf16`` for ``precision`` (null: full fp32).
+
+    Raises ValueError for an unknown value, fp16 without a CUDA GPU, or bf16 on a machine whose
+    CUDA GPU lacks bfloat16 (before Ampere), rather than training in another precision than asked.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"model.params.precision={precision!r}: expected null, fp16 or bf16")
+    if precision is not None and not torch.cuda.is_available():
+        raise ValueError(f"model.params.precision={precision}: mixed precision needs a CUDA GPU and there is "
+                         "none here; use model.params.precision=null")
+    if precision == "bf16" and not torch.cuda.is_bf16_supported():
+        raise ValueError("model.params.precision=bf16: this GPU has no bfloat16 support; use fp16 or null")
+    return {"fp16": precision == "fp16", "bf16": precision == "bf16"}
+
+
 class _TransformerBase:
     """What both transformer models share: hyperparameters, the Trainer loop, save and load."""
 
@@ -67,7 +91,9 @@ class _TransformerBase:
                  batch_size: int = 16, eval_batch_size: int = 64, learning_rate: float = 5e-5,
                  weight_decay: float = 0.01, warmup: float = 0.1, early_stopping_patience: int = 2,
                  monitor: str = "val/macro_f1", class_weight: str | None = None, seed: int = 0,
-                 work_dir: str | None = None, progress: bool = True):
+                 work_dir: str | None = None, progress: bool = True, precision: str | None = None,
+                 gradient_accumulation_steps: int = 1, lr_scheduler_type: str = "linear",
+                 resume_from: str | None = None):
         self.path = path
         self.max_length = max_length
         self.epochs = epochs
@@ -82,11 +108,16 @@ class _TransformerBase:
         self.seed = seed
         self.work_dir = work_dir
         self.progress = progress
+        self.precision = precision
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self.lr_scheduler_type = lr_scheduler_type
+        self.resume_from = resume_from
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in (
             "path", "max_length", "epochs", "batch_size", "eval_batch_size", "learning_rate", "weight_decay",
-            "warmup", "early_stopping_patience", "monitor", "class_weight", "seed")}
+            "warmup", "early_stopping_patience", "monitor", "class_weight", "seed", "precision",
+            "gradient_accumulation_steps", "lr_scheduler_type")}
 
     # --- training -------------------------------------------------------------------------------
     def _init_model(self):
@@ -128,19 +159,29 @@ class _TransformerBase:
     def _train(self, train_items: list[dict], eval_items: list[dict], collator, compute_metrics, weights):
         has_eval = bool(eval_items)
         monitor = self.monitor.split("/", 1)[-1]
+        precision = precision_flags(self.precision)
+        if self.resume_from is not None and not (Path(self.resume_from) / "trainer_state.json").is_file():
+            raise ValueError(f"model.params.resume_from={self.resume_from}: not a Trainer checkpoint folder "
+                             "(no trainer_state.json); pass a checkpoint-<step>/ folder of an interrupted run")
         with tempfile.TemporaryDirectory(prefix="hf-", dir=self.work_dir) as tmp:
+            log.info("Trainer checkpoints in %s (after a crash: model.params.resume_from=%s/checkpoint-<step>)",
+                     tmp, tmp)
             args = TrainingArguments(
                 output_dir=tmp,
                 num_train_epochs=self.epochs,
                 per_device_train_batch_size=self.batch_size,
                 per_device_eval_batch_size=self.eval_batch_size,
+                gradient_accumulation_steps=self.gradient_accumulation_steps,
                 learning_rate=self.learning_rate,
+                lr_scheduler_type=self.lr_scheduler_type,
                 weight_decay=self.weight_decay,
                 warmup_steps=self.warmup,  # a float < 1 is a fraction of the training steps
+                **precision,
                 eval_strategy="epoch" if has_eval else "no",
-                # Only the best epoch is written (into the temporary folder) for early stopping to restore.
-                save_strategy="best" if has_eval else "no",
-                save_only_model=True,
+                # The best epoch (or, with no validation, the last) is kept in the temporary folder: early
+                # stopping restores it, and it holds optimizer and scheduler state so a killed run can resume.
+                save_strategy="best" if has_eval else "epoch",
+                save_only_model=False,
                 save_total_limit=1,
                 load_best_model_at_end=has_eval,
                 metric_for_best_model=monitor if has_eval else None,
@@ -162,7 +203,7 @@ class _TransformerBase:
                               eval_dataset=eval_items or None, data_collator=collator,
                               compute_loss_func=self._loss(weights),
                               compute_metrics=compute_metrics if has_eval else None, callbacks=callbacks)
-            trainer.train()
+            trainer.train(resume_from_checkpoint=self.resume_from)
             self.history_ = trainer.state.log_history
             self.best_metric_ = trainer.state.best_metric
             self.epochs_trained_ = trainer.state.epoch
