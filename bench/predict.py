@@ -157,12 +157,13 @@ def compose_model(task: str):
 
 def transformer_model(args):
     """A transformer classifier: the given or latest transformer run, else MiniLM with an untrained head."""
-    from claimsift.models.transformer import TransformerClassifier
+    from claimsift.config import compose
+    from claimsift.train import build_model
 
     run = args.transformer_run or find_latest_run(args.models_dir, "classify")
     if run is not None and "transformer" in Path(run).name:
         return load_run_model(Path(run), "classify"), Path(run).name
-    model = TransformerClassifier()
+    model = build_model(compose("train", ["task=classify", "model=transformer"]))  # configs/model/transformer.yaml
     model._init_model()  # packaged all-MiniLM-L6-v2, random head: the same compute as a trained one
     model.model_.eval()
     return model, "all-MiniLM-L6-v2 + untrained head (no transformer run found)"

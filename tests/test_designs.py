@@ -5,8 +5,8 @@ import pytest
 
 from claimsift.config import compose
 from claimsift.labels import CLASSES
-from claimsift.models.structured import PARTS, StructuredClassifier, combine_in_order, part_labels
-from claimsift.train import fit_model
+from claimsift.models.structured import PARTS, combine_in_order, part_labels
+from claimsift.train import build_model, fit_model
 
 SENTENCES = [
     ("The militia shelled the market, the governor said.", "allegation"),
@@ -49,7 +49,8 @@ def test_part_labels_read_off_the_class(label, answers):
 @pytest.mark.parametrize("combine", ["order", "learned"])
 def test_structured_classifier_trains_predicts_and_explains(combine, tmp_path):
     texts, labels = zip(*SENTENCES)
-    model = StructuredClassifier(combine=combine).fit(list(texts), list(labels))
+    model = build_model(compose("train", ["model=structured", f"model.classify.combine={combine}"]))
+    model.fit(list(texts), list(labels))
     proba = model.predict_proba(list(texts))
     assert proba.shape == (len(texts), len(CLASSES)) and np.allclose(proba.sum(axis=1), 1.0)
     parts = model.explain(["The army said rebels bombed the bridge."])
@@ -100,11 +101,12 @@ def test_contrastive_pairs_are_balanced_and_seeded():
 
 def test_contrastive_classifier_trains_on_a_tiny_bert(tmp_path, tiny_bert):
     from claimsift.models.base import load_model
-    from claimsift.models.contrastive import ContrastiveClassifier
 
     texts, labels = map(list, zip(*SENTENCES))
-    model = ContrastiveClassifier(path=str(tiny_bert), samples_per_class=2, pairs_per_sample=2, batch_size=4,
-                                  progress=False).fit(texts, labels)
+    model = build_model(compose("train", ["model=contrastive", f"model.path={tiny_bert}",
+                                          "model.classify.samples_per_class=2", "model.classify.pairs_per_sample=2",
+                                          "model.classify.batch_size=4", "model.classify.progress=false"]))
+    model.fit(texts, labels)
     proba = model.predict_proba(texts)
     assert proba.shape == (len(texts), len(CLASSES)) and np.allclose(proba.sum(axis=1), 1.0)
     model.save(tmp_path / "m")
@@ -131,11 +133,13 @@ def test_the_part_that_failed_is_the_first_question_that_differs(gold, pred, par
 
 
 def test_transformer_with_rule_hints_trains_on_a_tiny_bert(tiny_bert):
-    from claimsift.models.transformer import TransformerClassifier, rule_hint
+    from claimsift.models.transformer import rule_hint
 
     assert "background" in rule_hint("The river rose after heavy rain.")
     texts, labels = map(list, zip(*SENTENCES))
-    model = TransformerClassifier(path=str(tiny_bert), epochs=1, batch_size=4, rule_hints=True, progress=False)
+    model = build_model(compose("train", ["model=transformer", f"model.path={tiny_bert}", "++model.classify.epochs=1",
+                                          "model.params.batch_size=4", "model.classify.rule_hints=true",
+                                          "model.params.progress=false"]))
     model.fit(texts, labels, eval_texts=texts[:4], eval_labels=labels[:4])
     enc = model._encode(texts[:1])[0]
     assert 1 in enc["token_type_ids"], "the rule votes are a second segment"

@@ -148,3 +148,14 @@ def test_span_attributions_name_their_rule():
     got = lf.span_attributions("“Iraq is not an occupied country,” said Iraqi MP Adnan al-Zarfi.")
     assert [name for name, _ in got] == ["span_quote_then_tail"]
     assert lf.span_attributions("Officials said the talks stalled.", [lf.span_hedge]) == []
+
+
+def test_span_rule_limits_are_named(monkeypatch):
+    """The span rules' word limits are module constants (with a reason each), not numbers inside the rules."""
+    import claimsift.data.labeling as labeling
+
+    text = "The head of the regional water authority said the dam was safe."
+    assert [s["text"] for s in labeling.weak_spans(text) if s["type"] == "SOURCE"] == [
+        "The head of the regional water authority"]
+    monkeypatch.setattr(labeling, "MAX_SOURCE_WORDS", 5)  # a seven-word subject is now too long to be a SOURCE
+    assert labeling.weak_spans(text) == []

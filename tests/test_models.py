@@ -7,7 +7,7 @@ tokenizer, except the one test that loads the real packaged weights.
 import numpy as np
 import pytest
 
-from claimsift.config import compose
+from claimsift.config import CONFIG_DIR, compose
 from claimsift.data.tokens import tokenize
 from claimsift.io import read_jsonl
 from claimsift.labels import BIO_TAGS, CLASSES
@@ -153,7 +153,7 @@ def test_tiny_transformer_learns_soft_targets(records, tiny_bert):
 @pytest.mark.slow
 def test_packaged_minilm_loads_and_trains_one_step(records, tmp_path):
     train = split(records, "train")[:8]
-    model = model_for("classify", "transformer", "model.params.epochs=1", "model.params.batch_size=8",
+    model = model_for("classify", "transformer", "++model.classify.epochs=1", "model.params.batch_size=8",
                       "model.params.progress=false")
     model.fit([r["text"] for r in train], [r["weak_label"] for r in train])
     steps = [h for h in model.history_ if "train_runtime" in h]
@@ -184,11 +184,13 @@ def test_trainer_arguments_come_from_config(records, tiny_bert, monkeypatch):
     monkeypatch.setattr(tr.Trainer, "__init__", recording)
     model = model_for("classify", "transformer", f"model.path={tiny_bert}", "++model.classify.epochs=1",
                       "model.params.progress=false", "model.params.batch_size=4",
-                      "model.params.gradient_accumulation_steps=2", "model.params.lr_scheduler_type=cosine")
+                      "++model.classify.learning_rate=3e-4", "model.params.gradient_accumulation_steps=2",
+                      "model.params.lr_scheduler_type=cosine")
     train = split(records, "train")[:8]
     model.fit([r["text"] for r in train], [r["weak_label"] for r in train])
     (args,) = seen
     assert args.gradient_accumulation_steps == 2 and args.lr_scheduler_type == "cosine"
+    assert args.num_train_epochs == 1 and args.learning_rate == 3e-4
     assert args.fp16 is False and args.bf16 is False  # precision: null, the default
     assert model.history_[-1]["step"] == 1, "8 sentences in batches of 4, two batches per optimizer step"
 
@@ -254,3 +256,71 @@ def test_training_resumes_from_a_checkpoint(records, tiny_bert, tmp_path, monkey
     assert len(steps) == 2 and resumed.epochs_trained_ == 2, "epoch 1 came from the checkpoint, epoch 2 trained"
     with pytest.raises(ValueError, match="resume_from=.*not a Trainer checkpoint"):
         model_for("classify", "transformer", *base, f"model.params.resume_from={tmp_path}").fit(texts, labels)
+
+
+def _model_classes():
+    from claimsift.models.baseline import CrfSpanModel, TfidfClassifier
+    from claimsift.models.contrastive import ContrastiveClassifier
+    from claimsift.models.structured import StructuredClassifier
+    from claimsift.models.transformer import TransformerClassifier, TransformerSpanModel
+
+    return [TfidfClassifier, CrfSpanModel, StructuredClassifier, ContrastiveClassifier, TransformerClassifier,
+            TransformerSpanModel]
+
+
+@pytest.mark.parametrize("cls", _model_classes(), ids=lambda c: c.__name__)
+def test_constructors_take_hyperparameters_keyword_only_and_required(cls):
+    """No constructor default can disagree with configs/model/*.yaml: only what train passes has one."""
+    import inspect
+
+    from claimsift.models.base import param_names
+
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass) or not klass.__module__.startswith("claimsift.models."):
+            continue
+        for p in inspect.signature(vars(klass)["__init__"]).parameters.values():
+            if p.name == "self" or p.kind is p.VAR_KEYWORD:
+                continue
+            assert p.kind is p.KEYWORD_ONLY, f"{klass.__name__}({p.name}) is not keyword-only"
+            if p.name in ("seed", "class_weight"):
+                continue
+            assert p.default is p.empty, f"{klass.__name__}({p.name}={p.default!r}) has a default"
+    assert {"seed", "class_weight"} < set(param_names(cls))
+    with pytest.raises(TypeError, match="required keyword-only"):
+        cls()
+
+
+@pytest.mark.parametrize("model", sorted(p.stem for p in (CONFIG_DIR / "model").glob("*.yaml")))
+@pytest.mark.parametrize("task", ["classify", "extract"])
+def test_every_hyperparameter_is_in_the_config_and_reaches_the_model(task, model):
+    from omegaconf import OmegaConf
+
+    from claimsift.models.base import param_names
+
+    cfg = compose("train", [f"task={task}", f"model={model}", "task.balance=none"])
+    if task not in cfg.model:
+        pytest.skip(f"model={model} has no {task} section")
+    section = OmegaConf.to_container(cfg.model, resolve=True)
+    spec = {**section.get("params", {}), **section[task]}
+    spec.pop("_target_")
+    built = build_model(cfg)
+    assert set(param_names(type(built))) - {"seed", "class_weight"} == set(spec), \
+        f"configs/model/{model}.yaml and {type(built).__name__}'s arguments differ"
+    for key, value in spec.items():
+        assert getattr(built, key) == (tuple(value) if isinstance(value, list) else value), key
+
+
+def test_config_values_reach_the_estimators(records):
+    clf = model_for("classify", "baseline", "model.classify.C=0.25", "model.classify.word_ngram_range=[1,3]",
+                    "model.classify.char_ngram_range=[2,4]")
+    pipe = clf._pipeline()
+    blocks = dict(pipe.named_steps["features"].transformer_list)
+    assert pipe.named_steps["clf"].C == 0.25
+    assert blocks["word"].ngram_range == (1, 3) and blocks["char"].ngram_range == (2, 4)
+    train = split(records, "train")
+    crf = model_for("extract", "baseline", "task.balance=none", "model.extract.c1=0.3",
+                    "model.extract.max_iterations=5")
+    crf.fit([r["text"] for r in train], [r["spans"] for r in train])
+    assert crf.crf_.c1 == 0.3 and crf.crf_.max_iterations == 5
+    structured = model_for("classify", "structured", "model.classify.C=0.5", "model.classify.max_iter=77")
+    assert structured._lr().C == 0.5 and structured._lr().max_iter == 77

@@ -268,7 +268,7 @@ def test_cli_runs_and_fails_in_one_line(models_dir, tmp_path):
 @pytest.mark.slow
 def test_real_baseline_models(tmp_path):
     """The project's baselines, trained on a few sentences, predict through the same path."""
-    from claimsift.models.baseline import CrfSpanModel, TfidfClassifier
+    from claimsift.train import build_model
 
     texts = ["The minister said the bridge will reopen.", "He allegedly ordered the attack, police said.",
              "Rain fell on Monday.", "Analysts said prices will rise.", "The army said it repelled the raid.",
@@ -282,9 +282,12 @@ def test_real_baseline_models(tmp_path):
         for s in sp:
             s["text"] = t[s["start"]:s["end"]]
     models = tmp_path / "models"
-    make_run(models, "classify", TfidfClassifier(seed=13).fit(texts, labels), "2024-01-01T00:00:00",
+    classifier = build_model(compose("train", ["task=classify", "model=baseline", "seed=13"]))
+    extractor = build_model(compose("train", ["task=extract", "model=baseline", "task.balance=none",
+                                              "model.extract.max_iterations=20"]))
+    make_run(models, "classify", classifier.fit(texts, labels), "2024-01-01T00:00:00",
              name="classify-baseline-20240101")
-    make_run(models, "extract", CrfSpanModel(max_iterations=20).fit(texts, spans), "2024-01-01T00:00:00",
+    make_run(models, "extract", extractor.fit(texts, spans), "2024-01-01T00:00:00",
              name="extract-baseline-20240101")
     out = tmp_path / "seeds.jsonl"
     result = predict(make_cfg(models, Path(__file__).resolve().parents[1] / "seeds", out))

@@ -35,7 +35,9 @@ ACCUSE_RE = _phrase_re(lx.ACCUSATION_CUES, prefix=True)
 OFFICIAL_RE = _phrase_re(lx.OFFICIAL_ACTORS)
 ANON_RE = _phrase_re(lx.ANONYMITY)
 MEDIA_RE = _phrase_re(lx.MEDIA)
-QUOTE_RE = re.compile(r"[“\"]([^”\"]{12,})[”\"]|[“\"]([^”\"]{12,})$")
+# A quotation this long is speech; shorter quoted words are scare quotes or titles ("so-called").
+MIN_QUOTE_CHARS = 12
+QUOTE_RE = re.compile(rf"[“\"]([^”\"]{{{MIN_QUOTE_CHARS},}})[”\"]|[“\"]([^”\"]{{{MIN_QUOTE_CHARS},}})$")
 OFFICIAL_ACT_RE = re.compile(r"\b(designated|announced|sanctioned|ordered|decided|approved|declared|issued|"
                              r"pledged|denied|rejected|confirmed)\b", re.I)
 CONTEXT_OPENER_RE = re.compile(r"^(since|in (the )?(early |late )?(\d{4}|past|mid-|recent)|at the time|for decades|"
@@ -222,6 +224,16 @@ ADDRESSEE_VERBS = {"told", "tells", "telling", "quoted", "advised", "urged", "as
 ADDRESSEE_RE = re.compile(r"\s+(?:(?:the|a|an|his|her|their)\s+)?(?:[A-Z][\w.\-’']*(?:\s+[A-Z][\w.\-’']*)*|"
                           r"reporters|journalists|supporters|voters|the crowd|the audience|the gathering|me|us|"
                           r"him|her|them|you|it)(?=[\s,.:;]|$)")
+# Limits of the span rules, in words (whitespace-split) unless named otherwise: past them what stands
+# where a SOURCE or CONTENT should be is a clause, a list or the rest of the sentence, not one.
+MAX_SOURCE_WORDS = 10           # a subject right before its cue ("Security officials told"): longer is a clause
+MAX_APPOSITION_WORDS = 25       # "Matt Bennett, a founder of Third Way, said": a name and its apposition
+MAX_APPOSITION_COMMAS = 3       # a name and one or two appositions; more commas is a list of clauses
+QUOTE_END_CHARS = 2             # characters after a closing quote that only end the sentence ('."', '")')
+MAX_TAIL_SOURCE_CHARS = 60      # "..., the army's chief spokesman said.": a subject, not a second clause
+MAX_TAIL_SOURCE_WORDS = 8       # the same subject in words
+MIN_INVERTED_CONTENT_WORDS = 6  # "<content>, said X": a statement before the cue, not a fragment
+MAX_INVERTED_SOURCE_WORDS = 25  # "said Gov. Terry Branstad of Iowa, who ...": a name with its relative clause
 TRAILING_LINK_RE = re.compile(r"(?:[\s,;]+(?:and|but|or|while|as|whereas|so))*[\s,;—-]*$", re.I)
 
 
@@ -278,7 +290,7 @@ def _source_before(text: str, cue: int, floor: int = 0) -> tuple[int, int] | Non
     if lead:
         s0 += lead.end()
     src = text[s0:cue].strip()
-    if not src or len(src.split()) > 10 or any(q in src for q in "“”\"‘’()"):
+    if not src or len(src.split()) > MAX_SOURCE_WORDS or any(q in src for q in "“”\"‘’()"):
         return None
     if not (src[0].isupper() or src[0].isdigit() or PRONOUN_RE.match(src)) or NOT_NP_END_RE.search(src):
         return None
@@ -288,8 +300,9 @@ def _source_before(text: str, cue: int, floor: int = 0) -> tuple[int, int] | Non
         lead = LEADER_RE.match(whole)
         w0 = floor + (lead.end() if lead else 0)
         np = text[w0:cue].strip()
-        if (np and np[0].isupper() and len(np.split()) <= 25 and not any(q in np for q in "“”\"‘’;:")
-                and not OPENER_RE.match(np) and np.count(",") <= 3):
+        if (np and np[0].isupper() and len(np.split()) <= MAX_APPOSITION_WORDS
+                and not any(q in np for q in "“”\"‘’;:") and not OPENER_RE.match(np)
+                and np.count(",") <= MAX_APPOSITION_COMMAS):
             return w0, w0 + len(text[w0:cue].rstrip(" ,"))
     return s0, s0 + len(text[s0:cue].rstrip())
 
@@ -310,7 +323,7 @@ def _content_start(text: str, pos: int, verb: str) -> int:
 def span_quote_then_tail(text: str) -> list[Attribution]:
     """“Content,” said Source / “Content,” Source said / “A,” Source said, “B.” / “Content,” X quoted Source as saying."""
     m = re.match(Q_OPEN + r"(?:(?!" + Q_CLOSE + r").)*?[,.!?]\s*" + Q_CLOSE, text)
-    if not m or m.end() >= len(text) - 2:
+    if not m or m.end() >= len(text) - QUOTE_END_CHARS:  # the quotation is the whole sentence
         return []
     q_end = m.end()
     content = _span("CONTENT", text, 0, q_end)
@@ -363,7 +376,8 @@ def span_according_to(text: str) -> list[Attribution]:
     return [_keep(content, cue, src)]
 
 
-TAIL_RE = re.compile(r",\s+((?:the |a |an |one |two )?[\w’'.\- ]{1,60}?)\s+(" + VERB_GROUP_RE.pattern + r")("
+TAIL_RE = re.compile(r",\s+((?:the |a |an |one |two )?[\w’'.\- ]{1," + str(MAX_TAIL_SOURCE_CHARS) + r"}?)\s+("
+                     + VERB_GROUP_RE.pattern + r")("
                      + ADJUNCT_RE.pattern + r")?\s*[.!?]?$", re.I)
 INVERTED_TAIL_RE = re.compile(r",\s+(" + VERB_GROUP_RE.pattern + r")\s+(?=[A-Z])", re.I)
 
@@ -371,14 +385,15 @@ INVERTED_TAIL_RE = re.compile(r",\s+(" + VERB_GROUP_RE.pattern + r")\s+(?=[A-Z])
 def span_tail_attribution(text: str) -> list[Attribution]:
     """Content, source said. (“A number of these attacks ..., he explained.”) / Content, said Source."""
     m = TAIL_RE.search(text)
-    if m and len(m.group(1).split()) <= 8 and _source_before(text, m.start(2), m.start(1)) == (m.start(1), m.end(1)):
+    if m and len(m.group(1).split()) <= MAX_TAIL_SOURCE_WORDS and _source_before(text, m.start(2), m.start(1)) == (m.start(1), m.end(1)):
         return [_keep(_span("CONTENT", text, 0, m.start()), _span("SOURCE", text, m.start(1), m.end(1)),
                       _span("CUE", text, m.start(2), m.end(2)))]
     m = INVERTED_TAIL_RE.search(text)
-    if (m and len(text[:m.start()].split()) >= 6 and m.group(1).split()[-1].lower() in ("said", "says", "added", "wrote")
+    if (m and len(text[:m.start()].split()) >= MIN_INVERTED_CONTENT_WORDS
+            and m.group(1).split()[-1].lower() in ("said", "says", "added", "wrote")
             and _source_before(text, m.start(1)) is None and not _inside_quote(text, m.start())):
         s0, s1 = _source_after(text, m.end(1))
-        if 0 < len(text[s0:s1].split()) <= 25:
+        if 0 < len(text[s0:s1].split()) <= MAX_INVERTED_SOURCE_WORDS:
             return [_keep(_span("CONTENT", text, 0, m.start()), _span("CUE", text, m.start(1), m.end(1)),
                           _span("SOURCE", text, s0, s1))]
     return []

@@ -16,6 +16,7 @@ back without the caller knowing the class.
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -86,6 +87,31 @@ class SpanModel(_Saveable):
     @abstractmethod
     def predict(self, texts: Sequence[str]) -> list[list[dict]]:
         """Spans per sentence: ``{"type", "start", "end", "text", "score"}``, offsets into the sentence."""
+
+
+def param_names(cls: type) -> list[str]:
+    """The hyperparameters of ``cls``: the keyword-only arguments of its and its bases' constructors.
+
+    Constructors take every hyperparameter keyword-only and required (the values live in
+    ``configs/model/*.yaml``); only ``seed`` and ``class_weight``, which training passes, have defaults.
+    """
+    names: list[str] = []
+    for klass in cls.__mro__:
+        init = vars(klass).get("__init__")
+        if init is None or klass is object:
+            continue
+        for p in inspect.signature(init).parameters.values():
+            if p.kind is p.KEYWORD_ONLY and p.name not in names:
+                names.append(p.name)
+    return names
+
+
+def from_params(cls: type, params: dict):
+    """``cls`` built from the hyperparameters a saved model recorded (its ``get_params()``).
+
+    A key the saved model predates (one that only ``fit`` reads, such as ``precision``) is None.
+    """
+    return cls(**{name: params.get(name) for name in param_names(cls)})
 
 
 def load_model(path: str | Path) -> ClassifierModel | SpanModel:

@@ -3,8 +3,9 @@
     claimsift train task=classify model=baseline
     claimsift train task=extract model=baseline
 
-Both keep every hyperparameter as a constructor argument (set from
-``configs/model/baseline.yaml``) and save with joblib next to
+Both take every hyperparameter as a required keyword-only constructor
+argument (the values live in ``configs/model/baseline.yaml``: build them with
+``claimsift.train.build_model``) and save with joblib next to
 ``claimsift_model.json``.
 """
 
@@ -53,9 +54,8 @@ def rule_features(texts) -> "np.ndarray":
 class TfidfClassifier(ClassifierModel):
     """TF-IDF over word (and optionally character) n-grams, optionally the rules' votes, into a logistic regression."""
 
-    def __init__(self, word_ngram_range=(1, 2), char_ngram_range=None, min_df: int = 1,
-                 max_features: int | None = None, sublinear_tf: bool = True, lowercase: bool = True,
-                 C: float = 4.0, max_iter: int = 2000, lf_features: bool = False, lf_weight: float = 1.0,
+    def __init__(self, *, word_ngram_range, char_ngram_range, min_df: int, max_features: int | None,
+                 sublinear_tf: bool, lowercase: bool, C: float, max_iter: int, lf_features: bool, lf_weight: float,
                  class_weight: str | None = "balanced", seed: int = 0):
         self.word_ngram_range = tuple(word_ngram_range) if word_ngram_range else None
         # None turns the character n-grams off (about 8x faster to predict; see BENCHMARKS.md).
@@ -171,9 +171,8 @@ def token_features(tokens: list[tuple[str, int, int]], window: int) -> list[dict
 class CrfSpanModel(SpanModel):
     """A linear-chain CRF (sklearn-crfsuite) over word tokens and their context."""
 
-    def __init__(self, c1: float = 0.1, c2: float = 0.1, max_iterations: int = 100,
-                 all_possible_transitions: bool = True, window: int = 2, class_weight: str | None = None,
-                 seed: int = 0):
+    def __init__(self, *, c1: float, c2: float, max_iterations: int, all_possible_transitions: bool, window: int,
+                 class_weight: str | None = None, seed: int = 0):
         if class_weight is not None:
             raise ValueError(f"class_weight={class_weight!r}: the CRF has no class weights "
                              "(use task.balance=oversample or none)")

@@ -29,7 +29,7 @@ from typing import Sequence
 import numpy as np
 
 from claimsift.labels import CLASSES, check_class
-from claimsift.models.base import ClassifierModel
+from claimsift.models.base import ClassifierModel, param_names
 
 log = logging.getLogger("claimsift.train")
 ENCODER_DIR = "encoder"
@@ -62,16 +62,17 @@ def sample_pairs(texts: list[str], labels: list[str], *, samples_per_class: int,
 class ContrastiveClassifier(ClassifierModel):
     """Sentence encoder tuned on same/different-class pairs, then a logistic regression head."""
 
-    def __init__(self, path: str | None = None, samples_per_class: int = 64, pairs_per_sample: int = 8,
-                 epochs: float = 1, batch_size: int = 16, learning_rate: float = 2e-5, C: float = 1.0,
-                 max_iter: int = 2000, class_weight: str | None = "balanced", seed: int = 0,
-                 work_dir: str | None = None, progress: bool = True):
+    def __init__(self, *, path: str | None, samples_per_class: int, pairs_per_sample: int, epochs: float,
+                 batch_size: int, learning_rate: float, warmup: float, embed_batch_size: int, C: float, max_iter: int,
+                 work_dir: str | None, progress: bool, class_weight: str | None = "balanced", seed: int = 0):
         self.path = path
         self.samples_per_class = samples_per_class
         self.pairs_per_sample = pairs_per_sample
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.warmup = warmup
+        self.embed_batch_size = embed_batch_size
         self.C = C
         self.max_iter = max_iter
         self.class_weight = class_weight
@@ -81,9 +82,7 @@ class ContrastiveClassifier(ClassifierModel):
         self.classes_ = list(CLASSES)
 
     def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in ("path", "samples_per_class", "pairs_per_sample", "epochs",
-                                              "batch_size", "learning_rate", "C", "max_iter", "class_weight",
-                                              "seed")}
+        return {k: getattr(self, k) for k in param_names(type(self))}
 
     def _encoder(self):
         import torch
@@ -114,7 +113,7 @@ class ContrastiveClassifier(ClassifierModel):
         with tempfile.TemporaryDirectory(prefix="st-", dir=self.work_dir) as tmp:
             args = SentenceTransformerTrainingArguments(
                 output_dir=tmp, num_train_epochs=self.epochs, per_device_train_batch_size=self.batch_size,
-                learning_rate=self.learning_rate, warmup_steps=0.1, seed=self.seed, data_seed=self.seed,
+                learning_rate=self.learning_rate, warmup_steps=self.warmup, seed=self.seed, data_seed=self.seed,
                 report_to="none", save_strategy="no", logging_strategy="epoch",
                 use_cpu=not torch.cuda.is_available(), disable_tqdm=not self.progress)
             SentenceTransformerTrainer(model=self.encoder_, args=args, train_dataset=pairs,
@@ -125,8 +124,8 @@ class ContrastiveClassifier(ClassifierModel):
         return self
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        return self.encoder_.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False,
-                                    convert_to_numpy=True)
+        return self.encoder_.encode(texts, batch_size=self.embed_batch_size, normalize_embeddings=True,
+                                    show_progress_bar=False, convert_to_numpy=True)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 0:
@@ -155,11 +154,11 @@ class ContrastiveClassifier(ClassifierModel):
         import torch
         from sentence_transformers import SentenceTransformer
 
-        from claimsift.models.base import MODEL_META
+        from claimsift.models.base import MODEL_META, from_params
 
         path = Path(path)
         meta = json.loads((path / MODEL_META).read_text(encoding="utf-8"))
-        self = cls(**meta.get("params", {}))
+        self = from_params(cls, meta.get("params", {}))
         if not (path / ENCODER_DIR).is_dir() or not (path / HEAD_FILE).is_file():
             raise FileNotFoundError(f"{path}: no {ENCODER_DIR}/ or {HEAD_FILE} in the model folder")
         self.encoder_ = SentenceTransformer(str(path / ENCODER_DIR),

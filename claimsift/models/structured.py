@@ -76,9 +76,8 @@ def span_part_texts(texts) -> list[str]:
 class StructuredClassifier(ClassifierModel):
     """Three part classifiers combined in the spec's decision order (or by a learned head)."""
 
-    def __init__(self, word_ngram_range=(1, 2), min_df: int = 1, sublinear_tf: bool = True, C: float = 4.0,
-                 max_iter: int = 2000, lf_weight: float = 1.0, combine: str = "order",
-                 class_weight: str | None = "balanced", seed: int = 0):
+    def __init__(self, *, word_ngram_range, min_df: int, sublinear_tf: bool, C: float, max_iter: int,
+                 lf_weight: float, combine: str, class_weight: str | None = "balanced", seed: int = 0):
         if combine not in COMBINE:
             raise ValueError(f"combine={combine!r}: expected one of {', '.join(COMBINE)}")
         self.word_ngram_range = tuple(word_ngram_range)

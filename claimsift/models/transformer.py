@@ -33,7 +33,7 @@ from transformers import (AutoTokenizer, DataCollatorForTokenClassification, Dat
 
 from claimsift.data.tokens import bio_to_spans, spans_to_bio, tokenize
 from claimsift.labels import BIO_TAGS, CLASSES, check_class
-from claimsift.models.base import MODEL_META, ClassifierModel, SpanModel
+from claimsift.models.base import MODEL_META, ClassifierModel, SpanModel, from_params, param_names
 
 log = logging.getLogger("claimsift.train")
 # The Trainer already prints its log lines on the console; this logger only reaches train.log.
@@ -87,13 +87,10 @@ class _TransformerBase:
     labels_: list[str]  # the output ids' names: CLASSES or BIO_TAGS
     _auto_class = ""
 
-    def __init__(self, path: str | None = None, max_length: int = 128, epochs: float = 3,
-                 batch_size: int = 16, eval_batch_size: int = 64, learning_rate: float = 5e-5,
-                 weight_decay: float = 0.01, warmup: float = 0.1, early_stopping_patience: int = 2,
-                 monitor: str = "val/macro_f1", class_weight: str | None = None, seed: int = 0,
-                 work_dir: str | None = None, progress: bool = True, precision: str | None = None,
-                 gradient_accumulation_steps: int = 1, lr_scheduler_type: str = "linear",
-                 resume_from: str | None = None):
+    def __init__(self, *, path: str | None, max_length: int, epochs: float, batch_size: int, eval_batch_size: int,
+                 gradient_accumulation_steps: int, learning_rate: float, lr_scheduler_type: str, weight_decay: float,
+                 warmup: float, precision: str | None, resume_from: str | None, early_stopping_patience: int,
+                 monitor: str, work_dir: str | None, progress: bool, class_weight: str | None = None, seed: int = 0):
         self.path = path
         self.max_length = max_length
         self.epochs = epochs
@@ -114,10 +111,7 @@ class _TransformerBase:
         self.resume_from = resume_from
 
     def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in (
-            "path", "max_length", "epochs", "batch_size", "eval_batch_size", "learning_rate", "weight_decay",
-            "warmup", "early_stopping_patience", "monitor", "class_weight", "seed", "precision",
-            "gradient_accumulation_steps", "lr_scheduler_type")}
+        return {k: getattr(self, k) for k in param_names(type(self))}
 
     # --- training -------------------------------------------------------------------------------
     def _init_model(self):
@@ -242,7 +236,7 @@ class _TransformerBase:
     def load(cls, path: str | Path):
         path = Path(path)
         meta = json.loads((path / MODEL_META).read_text(encoding="utf-8"))
-        self = cls(**meta.get("params", {}))
+        self = from_params(cls, meta.get("params", {}))
         hf = path / HF_DIR
         if not (hf / "config.json").is_file():
             raise FileNotFoundError(f"{path}: no {HF_DIR}/config.json in the model folder")
@@ -261,14 +255,11 @@ class TransformerClassifier(_TransformerBase, ClassifierModel):
 
     _auto_class = "AutoModelForSequenceClassification"
 
-    def __init__(self, *args, calibrate: bool = True, rule_hints: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *, calibrate: bool, rule_hints: bool, **params):
+        super().__init__(**params)
         self.calibrate = calibrate
         self.rule_hints = rule_hints
         self.classes_ = self.labels_ = list(CLASSES)
-
-    def get_params(self) -> dict:
-        return {**super().get_params(), "calibrate": self.calibrate, "rule_hints": self.rule_hints}
 
     def _encode(self, texts: Sequence[str]) -> list[dict]:
         if self.rule_hints:  # the labeling functions' votes as a second segment: rules + model in one network
@@ -349,8 +340,8 @@ class TransformerSpanModel(_TransformerBase, SpanModel):
 
     _auto_class = "AutoModelForTokenClassification"
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, **params):
+        super().__init__(**params)
         self.tags_ = self.labels_ = list(BIO_TAGS)
 
     def _encode(self, texts: Sequence[str]) -> tuple[list[dict], list[list[tuple[str, int, int]]], list[list]]:
