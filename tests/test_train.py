@@ -268,10 +268,35 @@ def test_tiny_transformer_run_folder(dataset, tmp_path):
 
 
 def test_extract_metrics_without_any_span_are_zero_not_nan():
-    from claimsift.train.metrics import validation_metrics
+    from claimsift.train import validation_metrics
 
     class NoSpans:
+        task = "extract"
+
         def predict(self, texts):
             return [[] for _ in texts]
 
-    assert validation_metrics("extract", NoSpans(), ["Nothing here."], [[]])["val/macro_f1"] == 0.0
+    record = {"sent_id": "a:000", "text": "Nothing here.", "spans": [], "gold_spans": None}
+    metrics = validation_metrics(compose("train", ["task=extract"]), NoSpans(), [record])
+    assert metrics["val/macro_f1"] == 0.0 and metrics["val/f1_SOURCE"] == 0.0
+
+
+def test_validation_metrics_name_every_class(records):
+    """Per-class keys for every class, also one absent from the validation truth and the predictions."""
+    from claimsift.train import validation_metrics
+
+    class Background:
+        task = "classify"
+        classes_ = ["allegation", "attributed_claim", "background", "official_statement"]
+
+        def predict_proba(self, texts):
+            import numpy as np
+
+            return np.tile([0.1, 0.2, 0.6, 0.1], (len(texts), 1))
+
+    val = [r for r in records if r["weak_label"] in ("background", "attributed_claim")][:6]
+    metrics = validation_metrics(compose("train"), Background(), val)
+    assert {f"val/f1_{c}" for c in Background.classes_} <= set(metrics)
+    assert metrics["val/f1_allegation"] == metrics["val/f1_official_statement"] == 0.0
+    assert metrics["val/n"] == 6 and metrics["val/loss"] > 0 and "val/ece" in metrics
+    assert not any(k.endswith(("_lo", "_hi")) for k in metrics), "no intervals at training time (val.n_resamples=0)"

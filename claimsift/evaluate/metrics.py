@@ -102,6 +102,17 @@ def bootstrap_classification(y_true: Sequence[str], y_pred: Sequence[str], class
     return out
 
 
+# A probability of exactly 0 on the true class would make the log loss infinite; floored, it costs log(1e7) ~ 16.
+PROB_FLOOR = 1e-7
+
+
+def log_loss(proba: np.ndarray, y_true_idx: Sequence[int]) -> float:
+    """Mean negative log-probability of the true class (probabilities floored at ``PROB_FLOOR``)."""
+    proba = np.asarray(proba, dtype=float)
+    picked = proba[np.arange(len(proba)), np.asarray(y_true_idx, dtype=int)]
+    return float(-np.log(np.clip(picked, PROB_FLOOR, 1.0)).mean())
+
+
 def expected_calibration_error(proba: np.ndarray, y_true_idx: Sequence[int], n_bins: int) -> float:
     """ECE of the top-class confidence: sum over equal-width bins of |B|/n * |accuracy(B) - confidence(B)|."""
     bins = reliability_bins(proba, y_true_idx, n_bins)

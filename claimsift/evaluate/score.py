@@ -80,7 +80,11 @@ def weak_predictions(records: list[dict], task: str) -> Predictions | None:
 
 def score(records: list[dict], preds: Predictions, prefix: str, *, n_resamples: int, seed: int,
           confidence: float, calibration_bins: int, n_errors: int) -> Scored:
-    """All metrics of ``preds`` against the records' truth, with bootstrap intervals and the top mistakes."""
+    """All metrics of ``preds`` against the records' truth, with bootstrap intervals and the top mistakes.
+
+    ``n_resamples=0`` leaves the intervals out (training's validation metrics). Per-class (per span
+    type) keys are given for every class, present or not.
+    """
     if preds.task == "classify":
         return _score_classify(records, preds, prefix, n_resamples, seed, confidence, calibration_bins, n_errors)
     return _score_extract(records, preds, prefix, n_resamples, seed, confidence, n_errors)
@@ -90,10 +94,12 @@ def _score_classify(records, preds, prefix, n_resamples, seed, confidence, n_bin
     y_true = [r["label"] for r in records]
     y_pred = list(preds.labels)
     out = M.classification_metrics(y_true, y_pred, CLASSES, prefix)
-    out.update(M.bootstrap_classification(y_true, y_pred, CLASSES, prefix, n_resamples=n_resamples, seed=seed,
-                                          confidence=confidence))
+    if n_resamples:
+        out.update(M.bootstrap_classification(y_true, y_pred, CLASSES, prefix, n_resamples=n_resamples, seed=seed,
+                                              confidence=confidence))
     true_idx = [CLASS2ID[y] for y in y_true]
     out[f"{prefix}/ece"] = M.expected_calibration_error(preds.proba, true_idx, n_bins)
+    out[f"{prefix}/loss"] = M.log_loss(preds.proba, true_idx)
     bins = M.reliability_bins(preds.proba, true_idx, n_bins)
     errors = []
     for i, (t, p) in enumerate(zip(y_true, y_pred)):
@@ -124,7 +130,8 @@ def _score_extract(records, preds, prefix, n_resamples, seed, confidence, n_erro
     gold, pred = tags_of(records, preds.spans)
     out = M.exact_span_metrics(gold, pred, prefix)
     out.update(M.overlap_span_metrics(gold, pred, prefix))
-    out.update(M.bootstrap_spans(gold, pred, prefix, n_resamples=n_resamples, seed=seed, confidence=confidence))
+    if n_resamples:
+        out.update(M.bootstrap_spans(gold, pred, prefix, n_resamples=n_resamples, seed=seed, confidence=confidence))
     out[f"{prefix}/n"] = float(len(records))
     errors = []
     for i, (g, p) in enumerate(zip(gold, pred)):

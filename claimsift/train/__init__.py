@@ -26,9 +26,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from claimsift.config import CONFIG_DIR, seed_everything, to_dict
 from claimsift.io import fingerprint, write_json
-from claimsift.labels import BIO_TAGS, CLASSES
-from claimsift.train.data import Examples, check_config, examples, label_counts, load_splits, oversample
-from claimsift.train.metrics import validation_metrics
+from claimsift.labels import BIO_TAGS, CLASSES, SPAN_TYPES
+from claimsift.train.data import (Examples, check_config, examples, label_counts, load_splits, oversample,
+                                  scoring_records)
 from claimsift.train.run import reproduce_command, run_folder
 
 log = logging.getLogger("claimsift.train")
@@ -61,7 +61,7 @@ def train(cfg: DictConfig) -> float:
                      "evaluation still scores them", train_ex.nested_spans)
         model = fit_examples(cfg, train_ex, val_ex)
         model.save(run.tmp / "model")
-        metrics = validation_metrics(task, model, val_ex.texts, val_ex.targets)
+        metrics = validation_metrics(cfg, model, splits["validation"])
         metrics["train/n"] = len(train_ex)
         metrics["train/seconds"] = round(time.time() - started, 2)
         log.info("validation: %s", metrics)
@@ -82,6 +82,23 @@ def train(cfg: DictConfig) -> float:
             "command": reproduce_command(cfg), "seconds": metrics["train/seconds"]})
     _summary(run.path, cfg, metrics, len(train_ex), len(val_ex))
     return float(metrics.get(cfg.monitor, float("nan")))
+
+
+def validation_metrics(cfg: DictConfig, model, val_records: list[dict]) -> dict[str, float]:
+    """``val/...`` metrics of ``model`` on the validation records, scored by the evaluation code.
+
+    ``claimsift.evaluate.score`` against the training label source (``train.labels``), so
+    ``claimsift evaluate split=validation`` with the same truth reproduces them; empty when the
+    validation split has no sentence with such labels.
+    """
+    from claimsift.evaluate.score import predict, score
+
+    records = scoring_records(val_records, cfg.task.name, cfg.train.labels)
+    if not records:
+        return {}
+    preds = predict(model, [r["text"] for r in records], cfg.val.batch_size, desc="validate")
+    return score(records, preds, "val", n_resamples=cfg.val.n_resamples, seed=cfg.seed,
+                 confidence=cfg.val.confidence, calibration_bins=cfg.val.calibration_bins, n_errors=0).metrics
 
 
 def training_examples(cfg: DictConfig, train_records: list[dict]) -> Examples:
@@ -154,8 +171,10 @@ def _summary(path, cfg, metrics: dict, n_train: int, n_val: int) -> None:
     table.add_row("run", str(path))
     table.add_row("time", f"{metrics['train/seconds']:.1f} s")
     table.add_row("sentences", f"{n_train} train, {n_val} validation ({cfg.train.labels} labels)")
-    table.add_row(cfg.monitor, str(metrics.get(cfg.monitor, "n/a (no validation sentences)")))
-    per_class = {k.split("_", 1)[1]: v for k, v in metrics.items() if k.startswith("val/f1_")}
+    monitored = metrics.get(cfg.monitor)
+    table.add_row(cfg.monitor, "n/a (no validation sentences)" if monitored is None else f"{monitored:.4f}")
+    names = CLASSES if cfg.task.name == "classify" else SPAN_TYPES
+    per_class = {n: metrics[f"val/f1_{n}"] for n in names if f"val/f1_{n}" in metrics}
     if per_class:
         table.add_row("val F1 by class", ", ".join(f"{k} {v:.2f}" for k, v in per_class.items()))
     Console(stderr=True).print(table)

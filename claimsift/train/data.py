@@ -81,21 +81,48 @@ def load_splits(cfg) -> dict[str, list[dict]]:
     return out
 
 
+def truth(record: dict, task: str, labels: str) -> tuple[object, bool] | None:
+    """A record's label under the label source ``labels`` and whether it is the hand label.
+
+    The label is a class name (classify) or the whole span list, every layer (extract). None when
+    ``labels`` asks for a hand label the record lacks.
+    """
+    gold = record.get("gold_label" if task == "classify" else "gold_spans")
+    use_gold = labels == "gold" or (labels == "weak+gold" and gold is not None)
+    if use_gold:
+        return None if gold is None else (gold, True)
+    return record["weak_label"] if task == "classify" else record["spans"], False
+
+
+def scoring_records(records: list[dict], task: str, labels: str) -> list[dict]:
+    """The sentences ``examples`` keeps, as evaluation scores them (``claimsift.evaluate.score``).
+
+    Each is ``sent_id``, ``text`` and the truth under ``labels`` as ``label`` (classify) or
+    ``spans`` (extract: every layer, as evaluation counts them, while a tagger trains on the outer one).
+    """
+    key = "label" if task == "classify" else "spans"
+    out = []
+    for r in records:
+        found = truth(r, task, labels)
+        if found is not None:
+            out.append({"sent_id": r["sent_id"], "text": r["text"], key: found[0]})
+    return out
+
+
 def examples(records: list[dict], task: str, labels: str, soft_targets: bool = False) -> Examples:
     """The (text, target) examples of ``records`` under the label source ``labels``."""
     ex = Examples()
     soft_rows = []
     for r in records:
-        has_gold = r.get("gold_label" if task == "classify" else "gold_spans") is not None
-        use_gold = labels == "gold" or (labels == "weak+gold" and has_gold)
-        if use_gold and not has_gold:
+        found = truth(r, task, labels)
+        if found is None:
             continue
+        target, use_gold = found
         if task == "classify":
-            target = r["gold_label"] if use_gold else r["weak_label"]
             if soft_targets:
                 soft_rows.append(_one_hot(target) if use_gold else np.asarray(r["weak_probs"], dtype=float))
         else:
-            target, nested = outer_spans(r["text"], r["gold_spans"] if use_gold else r["spans"])
+            target, nested = outer_spans(r["text"], target)
             ex.nested_spans += nested
         ex.texts.append(r["text"])
         ex.targets.append(target)
