@@ -36,5 +36,43 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+_QUIET = ("ignore", None, Warning, None, 0)  # the warnings filter set_verbosity(False) adds
+
+
+def set_verbosity(verbose: bool) -> None:
+    """What a stage shows besides its own bars and lines: third-party output only when ``verbose``.
+
+    Quiet (every stage config's ``verbose: false``): no warnings (claimsift raises none of its own,
+    so those are scipy's, torch's, ...), no INFO lines from other libraries' loggers, no Hugging Face
+    load reports or progress bars ("Loading weights", "Writing model shards", "Saving the dataset"),
+    and the Trainer shows its training bar alone (``claimsift.models.transformer.quiet_trainer``).
+    ``verbose=true`` puts every one of them back.
+    """
+    import logging
+    import warnings
+
+    import datasets
+    import transformers
+
+    claimsift_log = logging.getLogger("claimsift")
+    if verbose:
+        if _QUIET in warnings.filters:
+            warnings.filters.remove(_QUIET)
+            warnings._filters_mutated()  # the documented filterwarnings() does this after changing the list
+        logging.getLogger().setLevel(logging.INFO)
+        transformers.logging.set_verbosity_warning()
+        transformers.logging.enable_progress_bar()
+        datasets.logging.set_verbosity_warning()
+        datasets.enable_progress_bars()
+        return
+    warnings.simplefilter("ignore")
+    logging.getLogger().setLevel(logging.WARNING)  # other libraries' INFO lines (sentence-transformers, alembic)
+    claimsift_log.setLevel(logging.INFO)  # ours stay
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+    datasets.logging.set_verbosity_error()
+    datasets.disable_progress_bars()
+
+
 def to_dict(cfg: DictConfig) -> dict:
     return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]

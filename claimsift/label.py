@@ -20,7 +20,7 @@ import re
 import hydra
 from omegaconf import DictConfig
 
-from claimsift.config import CONFIG_DIR
+from claimsift.config import CONFIG_DIR, set_verbosity
 from claimsift.data.build import build
 from claimsift.io import describe_os_error
 
@@ -42,6 +42,7 @@ def label(cfg: DictConfig) -> dict:
     Raises ValueError for a dataset name that is not a plain folder name, or
     an output folder claimsift did not write (see ``claimsift.io.atomic_path``).
     """
+    set_verbosity(cfg.verbose)
     check_dataset_name(cfg.data.name)
     return build(cfg)
 

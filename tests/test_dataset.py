@@ -104,3 +104,21 @@ def test_a_failed_run_leaves_no_dataset(tmp_path, fixtures):
         label(cfg)
     assert not (tmp_path / "built").exists()
     assert not list(tmp_path.glob(".built*"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("verbose", [False, True])
+def test_label_stage_is_quiet_unless_verbose(tmp_path, fixtures, verbose):
+    """No datasets "Saving the dataset" bars and no scipy FutureWarning by default; verbose=true shows them."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "claimsift.label", f"data.path={fixtures / 'label_articles'}",
+                           "data.name=fixture", f"out_dir={tmp_path / 'built'}", "gold=null",
+                           "label_model.n_epochs=50", f"verbose={str(verbose).lower()}"],
+                          cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": ""})
+    assert done.returncode == 0, done.stderr
+    noise = ("Saving the dataset", "FutureWarning")
+    assert all((n in done.stderr) == verbose for n in noise), done.stderr
+    assert "labeling functions" in done.stderr, "our own bars stay"

@@ -300,3 +300,21 @@ def test_validation_metrics_name_every_class(records):
     assert metrics["val/f1_allegation"] == metrics["val/f1_official_statement"] == 0.0
     assert metrics["val/n"] == 6 and metrics["val/loss"] > 0 and "val/ece" in metrics
     assert not any(k.endswith(("_lo", "_hi")) for k in metrics), "no intervals at training time (val.n_resamples=0)"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("verbose", [False, True])
+def test_transformer_training_is_quiet_unless_verbose(dataset, tmp_path, tiny_bert, capfd, caplog, verbose):
+    """One bar per long step (train, validate); no load report, weight bars or printed Trainer logs by default."""
+    train(cfg_for(dataset, tmp_path, "model=transformer", f"model.path={tiny_bert}", "++model.classify.epochs=1",
+                  f"verbose={str(verbose).lower()}"))
+    out = capfd.readouterr()
+    shown = out.out + out.err
+    noise = ("Loading weights", "'eval_loss'", "'train_runtime'")
+    assert [n for n in noise if n in shown] == (list(noise) if verbose else []), shown
+    assert ("LOAD REPORT" in caplog.text) == verbose  # transformers' warning that the new head is untrained
+    if not verbose:
+        bars = {line.split(":")[0] for line in shown.replace("\r", "\n").splitlines() if "%|" in line}
+        assert bars == {"train", "validate"}
+        run = run_dirs(tmp_path)[0]
+        assert "eval_macro_f1" in (run / "train.log").read_text(), "the Trainer's numbers still reach train.log"

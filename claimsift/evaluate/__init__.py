@@ -25,7 +25,7 @@ from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.table import Table
 
-from claimsift.config import CONFIG_DIR, seed_everything
+from claimsift.config import CONFIG_DIR, seed_everything, set_verbosity
 from claimsift.evaluate.records import load_eval_set
 from claimsift.evaluate.report import write_eval_dir
 from claimsift.evaluate.score import predict, score, weak_predictions
@@ -37,6 +37,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
 
     Raises FileNotFoundError / ValueError naming the run, file or split at fault.
     """
+    set_verbosity(cfg.verbose)
     seed_everything(cfg.seed)
     if cfg.get("cv"):
         from claimsift.evaluate.cv import cross_validate

@@ -100,6 +100,8 @@ class ContrastiveClassifier(ClassifierModel):
         from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments, losses
         from sklearn.linear_model import LogisticRegression
 
+        from claimsift.models.transformer import quiet_trainer
+
         if soft_labels is not None:
             raise ValueError("model=contrastive: soft targets are not supported (train.soft_targets=false)")
         labels = [check_class(y, "training labels") for y in labels]
@@ -116,8 +118,10 @@ class ContrastiveClassifier(ClassifierModel):
                 learning_rate=self.learning_rate, warmup_steps=self.warmup, seed=self.seed, data_seed=self.seed,
                 report_to="none", save_strategy="no", logging_strategy="epoch",
                 use_cpu=not torch.cuda.is_available(), disable_tqdm=not self.progress)
-            SentenceTransformerTrainer(model=self.encoder_, args=args, train_dataset=pairs,
-                                       loss=losses.CosineSimilarityLoss(self.encoder_)).train()
+            trainer = SentenceTransformerTrainer(model=self.encoder_, args=args, train_dataset=pairs,
+                                                 loss=losses.CosineSimilarityLoss(self.encoder_))
+            quiet_trainer(trainer, self.progress)
+            trainer.train()
         x = self._embed(list(texts))
         self.head_ = LogisticRegression(C=self.C, max_iter=self.max_iter, class_weight=self.class_weight,
                                         random_state=self.seed).fit(x, labels)

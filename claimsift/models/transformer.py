@@ -29,7 +29,8 @@ import torch
 import torch.nn.functional as F
 import transformers
 from transformers import (AutoTokenizer, DataCollatorForTokenClassification, DataCollatorWithPadding,
-                          EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments)
+                          EarlyStoppingCallback, PrinterCallback, ProgressCallback, Trainer, TrainerCallback,
+                          TrainingArguments)
 
 from claimsift.data.tokens import bio_to_spans, spans_to_bio, tokenize
 from claimsift.labels import BIO_TAGS, CLASSES, check_class
@@ -197,6 +198,7 @@ class _TransformerBase:
                               eval_dataset=eval_items or None, data_collator=collator,
                               compute_loss_func=self._loss(weights),
                               compute_metrics=compute_metrics if has_eval else None, callbacks=callbacks)
+            quiet_trainer(trainer, self.progress)
             trainer.train(resume_from_checkpoint=self.resume_from)
             self.history_ = trainer.state.log_history
             self.best_metric_ = trainer.state.best_metric
@@ -412,6 +414,34 @@ class TransformerSpanModel(_TransformerBase, SpanModel):
             tags = [self.tags_[i] for i in best]
             out.append(bio_to_spans(text, toks, tags, [probs[i, j] for i, j in enumerate(best)]))
         return out
+
+
+class TrainingBar(ProgressCallback):
+    """The Trainer's training bar alone: no evaluation bar nested under it, no log dicts printed over it."""
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        from tqdm.auto import tqdm
+
+        if state.is_world_process_zero:
+            self.training_bar = tqdm(total=state.max_steps, desc="train", unit="step", dynamic_ncols=True)
+        self.current_step = 0
+
+    def on_prediction_step(self, args, state, control, **kwargs):
+        pass
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        pass  # the numbers go to train.log (_LogCallback) and the run's metrics
+
+
+def quiet_trainer(trainer, progress: bool) -> None:
+    """Unless transformers' verbosity asks for more (a stage's ``verbose=true``), replace the Trainer's
+    printing callbacks with ``TrainingBar`` (or nothing when ``progress`` is off)."""
+    if transformers.logging.get_verbosity() < logging.ERROR:
+        return
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    if progress:
+        trainer.add_callback(TrainingBar)
 
 
 class _LogCallback(TrainerCallback):

@@ -27,7 +27,7 @@ from pathlib import Path
 from omegaconf import DictConfig
 from omegaconf.errors import MissingMandatoryValue
 
-from claimsift.config import CONFIG_DIR
+from claimsift.config import CONFIG_DIR, set_verbosity
 from claimsift.data.ingest import Skipped, find_files, read_by
 from claimsift.io import describe_os_error
 from claimsift.predict.runs import LATEST, load_run_model, resolve_run, run_info
@@ -45,6 +45,7 @@ def predict(cfg: DictConfig) -> dict:
     missing, ValueError on a bad output name, backend or model, an output
     that is an input, or an output another run is writing.
     """
+    set_verbosity(cfg.verbose)
     output = Path(cfg.output)
     output_format(output)
     if cfg.predict.backend not in BACKENDS:

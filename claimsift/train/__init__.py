@@ -24,12 +24,12 @@ import time
 
 from omegaconf import DictConfig, OmegaConf
 
-from claimsift.config import CONFIG_DIR, seed_everything, to_dict
+from claimsift.config import CONFIG_DIR, seed_everything, set_verbosity, to_dict
 from claimsift.io import fingerprint, write_json
 from claimsift.labels import BIO_TAGS, CLASSES, SPAN_TYPES
 from claimsift.train.data import (Examples, check_config, examples, label_counts, load_splits, oversample,
                                   scoring_records)
-from claimsift.train.run import reproduce_command, run_folder
+from claimsift.train.run import epoch_log, reproduce_command, run_folder
 
 log = logging.getLogger("claimsift.train")
 
@@ -44,6 +44,7 @@ def train(cfg: DictConfig) -> float:
     Raises ValueError (a config value or the data is unusable, naming the key or file) and
     FileNotFoundError (no built dataset). A failed run leaves no run folder behind.
     """
+    set_verbosity(cfg.verbose)
     check_config(cfg)
     task, started = cfg.task.name, time.time()
     seed_everything(cfg.seed)
@@ -64,7 +65,7 @@ def train(cfg: DictConfig) -> float:
         metrics = validation_metrics(cfg, model, splits["validation"])
         metrics["train/n"] = len(train_ex)
         metrics["train/seconds"] = round(time.time() - started, 2)
-        log.info("validation: %s", metrics)
+        (log if cfg.verbose else epoch_log).info("validation: %s", metrics)  # the summary table shows the gist
 
         OmegaConf.save(cfg, run.tmp / "config.yaml", resolve=True)
         names = CLASSES if task == "classify" else BIO_TAGS

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 log = logging.getLogger("claimsift.train")
-# Per-epoch lines of the transformer (claimsift.models.transformer): file only, the Trainer prints its own.
+# Lines for train.log only: the transformer's per-epoch numbers, the full validation metrics.
 epoch_log = logging.getLogger("claimsift.train.epochs")
 epoch_log.propagate = False
 
