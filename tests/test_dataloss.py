@@ -48,7 +48,7 @@ def predict_cfg(models_dir: Path, input, output, *overrides: str):
 
 
 def label_cfg(*overrides: str):
-    return compose("label", [f"data.path={ROOT / 'seeds'}", "gold=null", "label_model.kind=majority",
+    return compose("label", ["data=seeds", f"data.path={ROOT / 'seeds'}", "gold=null", "label_model.kind=majority",
                              "data.max_articles=2", *overrides])
 
 

@@ -47,7 +47,7 @@ def test_splits_are_by_article_and_seeded():
 
 @pytest.fixture
 def built(tmp_path, fixtures):
-    cfg = compose("label", [f"data.path={fixtures / 'label_articles'}", "data.name=fixture",
+    cfg = compose("label", ["data=corpus", f"data.path={fixtures / 'label_articles'}", "data.name=fixture",
                             f"out_dir={tmp_path / 'built'}", "gold=null", "label_model.n_epochs=50"])
     summary = label(cfg)
     return tmp_path / "built", summary
@@ -87,7 +87,7 @@ def test_gold_is_joined_and_mismatches_reported(tmp_path, fixtures):
          "label": "background", "spans": []},
     ]
     gold.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    cfg = compose("label", [f"data.path={fixtures / 'label_articles'}", "data.name=fixture",
+    cfg = compose("label", ["data=corpus", f"data.path={fixtures / 'label_articles'}", "data.name=fixture",
                             f"out_dir={tmp_path / 'built'}", f"gold={gold}", "label_model.kind=majority"])
     summary = label(cfg)
     assert summary["gold"]["matched"] == 1
@@ -99,7 +99,7 @@ def test_gold_is_joined_and_mismatches_reported(tmp_path, fixtures):
 
 
 def test_a_failed_run_leaves_no_dataset(tmp_path, fixtures):
-    cfg = compose("label", [f"data.path={tmp_path / 'missing'}", f"out_dir={tmp_path / 'built'}", "gold=null"])
+    cfg = compose("label", ["data=corpus", f"data.path={tmp_path / 'missing'}", f"out_dir={tmp_path / 'built'}", "gold=null"])
     with pytest.raises(FileNotFoundError):
         label(cfg)
     assert not (tmp_path / "built").exists()
@@ -114,7 +114,7 @@ def test_label_stage_is_quiet_unless_verbose(tmp_path, fixtures, verbose):
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "claimsift.label", f"data.path={fixtures / 'label_articles'}",
+    done = subprocess.run([sys.executable, "-m", "claimsift.label", "data=corpus", f"data.path={fixtures / 'label_articles'}",
                            "data.name=fixture", f"out_dir={tmp_path / 'built'}", "gold=null",
                            "label_model.n_epochs=50", f"verbose={str(verbose).lower()}"],
                           cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": ""})

@@ -143,8 +143,9 @@ def test_cv_holds_whole_articles_out(dataset, tmp_path):
 def test_train_then_evaluate_reproduces_validation_metrics(dataset, tmp_path, task):
     from claimsift.train import train
 
-    cfg = compose("train", [f"task={task}", "model=baseline", f"dataset_dir={dataset}",
-                            f"out_root={tmp_path / 'models'}", "model.extract.max_iterations=20"])
+    cfg = compose("train", [f"task={task}", "model=baseline", "data=seeds", "train.labels=weak",
+                            f"dataset_dir={dataset}", f"out_root={tmp_path / 'models'}",
+                            "model.extract.max_iterations=20"])
     monitored = train(cfg)
     run = tmp_path / "models" / f"{task}-baseline-seeds-latest"
     saved = json.loads((run / "metrics.json").read_text())

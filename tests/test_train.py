@@ -34,7 +34,9 @@ def dataset(records, tmp_path_factory) -> Path:
 
 
 def cfg_for(dataset, out_root, *overrides):
-    return compose("train", [f"dataset_dir={dataset}", f"out_root={out_root}", *overrides])
+    """The fixture dataset stands in for the seeds (run names end in -seeds-...), trained on its weak labels."""
+    return compose("train", ["data=seeds", "train.labels=weak", f"dataset_dir={dataset}", f"out_root={out_root}",
+                             *overrides])
 
 
 def run_dirs(out_root: Path) -> list[Path]:
@@ -64,8 +66,8 @@ def test_every_data_and_experiment_config_composes(group):
 
 
 def test_experiment_overrides_only_what_it_names():
-    base, exp = compose("train"), compose("train", ["experiment=gold_only"])
-    assert exp.train.labels == "gold"
+    base, exp = compose("train"), compose("train", ["experiment=weak_plus_gold"])
+    assert base.train.labels == "gold" and exp.train.labels == "weak+gold"
     exp.train.labels = base.train.labels
     assert OmegaConf.to_container(exp, resolve=True) == OmegaConf.to_container(base, resolve=True)
 
@@ -277,7 +279,7 @@ def test_extract_metrics_without_any_span_are_zero_not_nan():
             return [[] for _ in texts]
 
     record = {"sent_id": "a:000", "text": "Nothing here.", "spans": [], "gold_spans": None}
-    metrics = validation_metrics(compose("train", ["task=extract"]), NoSpans(), [record])
+    metrics = validation_metrics(compose("train", ["task=extract", "train.labels=weak"]), NoSpans(), [record])
     assert metrics["val/macro_f1"] == 0.0 and metrics["val/f1_SOURCE"] == 0.0
 
 
@@ -295,7 +297,7 @@ def test_validation_metrics_name_every_class(records):
             return np.tile([0.1, 0.2, 0.6, 0.1], (len(texts), 1))
 
     val = [r for r in records if r["weak_label"] in ("background", "attributed_claim")][:6]
-    metrics = validation_metrics(compose("train"), Background(), val)
+    metrics = validation_metrics(compose("train", ["train.labels=weak"]), Background(), val)
     assert {f"val/f1_{c}" for c in Background.classes_} <= set(metrics)
     assert metrics["val/f1_allegation"] == metrics["val/f1_official_statement"] == 0.0
     assert metrics["val/n"] == 6 and metrics["val/loss"] > 0 and "val/ece" in metrics
