@@ -123,6 +123,34 @@ def read_jsonl(path: str | Path) -> list[dict]:
     return out
 
 
+def read_jsonl_objects(path: str | Path) -> tuple[list[tuple[int, dict]], list[str]]:
+    """Read a JSONL file leniently: return ([(line number, object)], problems), one line per problem.
+
+    For files a person writes (gold, standoff labels): a line that is not a
+    JSON object, or a file that cannot be read, is a problem naming file and
+    line, not an exception, so every problem is reported at once.
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [f"{path}: cannot read ({exc})"]
+    objects, problems = [], []
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path}:{lineno}: not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(obj, dict):
+            problems.append(f"{path}:{lineno}: not a JSON object")
+            continue
+        objects.append((lineno, obj))
+    return objects, problems
+
+
 def fingerprint(items: Iterable[Any]) -> str:
     """A short stable hash of JSON-serialisable items (the data fingerprint of a run)."""
     h = hashlib.sha256()

@@ -9,7 +9,7 @@ import pytest
 from claimsift import brat as brat_cli
 from claimsift.config import compose
 from claimsift.data.brat import BratStats, document_text, parse_ann, read_brat_corpus
-from claimsift.gold.check import check_records
+from claimsift.data.gold import check_records
 from claimsift.io import read_jsonl, write_jsonl
 
 FIXTURE = Path(__file__).parent / "fixtures" / "brat_polnear"

@@ -23,7 +23,7 @@ from claimsift.data.brat import read_brat_corpus
 from claimsift.data.clean import clean
 from claimsift.data.ingest import RawArticle, Skipped, read_articles
 from claimsift.data.segment import pieces, segment
-from claimsift.gold.check import check_records, read_gold
+from claimsift.data.gold import check_records, read_gold
 from claimsift.gold.labelstudio import import_labelstudio
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow],

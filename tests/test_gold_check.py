@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from claimsift.config import CONFIG_DIR
-from claimsift.gold import describe_unmatched, load_gold, main, match_gold
-from claimsift.gold.check import check_records, load_articles
+from claimsift.data.gold import check_records, describe_unmatched, load_articles, load_gold, match_gold
+from claimsift.gold import main
 from claimsift.gold.spans import make_spans
 
 ROOT = CONFIG_DIR.parent
@@ -238,3 +238,4 @@ def test_console_dispatch(capsys, monkeypatch):
 
     assert cli_main(["gold", "check", str(FIXTURE)]) == 0
     assert "checked 3 gold records in 1 file(s): ok" in capsys.readouterr().out
+

@@ -10,7 +10,7 @@ import pytest
 
 from claimsift.config import CONFIG_DIR
 from claimsift.gold import main
-from claimsift.gold.check import check_records
+from claimsift.data.gold import check_records
 from claimsift.gold.labelstudio import MODEL_VERSION, from_task, to_tasks
 from claimsift.io import read_jsonl, write_jsonl
 from claimsift.labels import CLASSES, SPAN_TYPES

@@ -155,7 +155,7 @@ def _join_gold(gold_path, sentences: list[dict]) -> dict | None:
     if not Path(gold_path).is_file():
         console.print(f"[yellow]no gold file at {gold_path}: gold columns left empty[/]")
         return {"path": str(gold_path), "matched": 0, "unmatched": []}
-    from claimsift.gold import describe_unmatched, load_gold, match_gold
+    from claimsift.data.gold import describe_unmatched, load_gold, match_gold
 
     docs = {s["doc_id"] for s in sentences}
     records = [g for g in load_gold(gold_path) if g["doc_id"] in docs]

@@ -29,7 +29,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from claimsift.gold.check import check_spans
+from claimsift.data.gold import canonical_attrs, check_spans
 from claimsift.labels import CLASSES, SPAN_TYPES
 
 TAG = re.compile(r"<(/?)(SOURCE|CUE|CONTENT)(\d+)>")
@@ -82,14 +82,7 @@ def parse_sentence(marked: str, where: str) -> tuple[str, list[dict]]:
         if piece != piece.strip():
             raise ValueError(f"{where}: span {s['type']}{s['attr']} {piece!r} has leading or trailing spaces")
         s["text"] = piece
-    # attr: 0, 1, ... in order of each attribution's first span (the gold format)
-    spans.sort(key=lambda s: (s["start"], s["end"]))
-    order: dict[int, int] = {}
-    for s in spans:
-        order.setdefault(s["attr"], len(order))
-    for s in spans:
-        s["attr"] = order[s["attr"]]
-    return text, spans
+    return text, canonical_attrs(spans)
 
 
 def parse_article(path: Path) -> WrittenArticle:

@@ -9,7 +9,8 @@
     claimsift gold import-labelstudio ls/export.json data/gold/new.jsonl
 
 The annotation rules are in ``docs/annotation-guide.md``; the gold format is
-described in ``data/gold/README.md``.
+described in ``data/gold/README.md``. This module is the command line: reading,
+validating and joining gold records is :mod:`claimsift.data.gold`.
 """
 
 from __future__ import annotations
@@ -17,70 +18,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Iterable
 
-from claimsift.gold.check import check_files, check_records, load_articles, read_gold
-
-__all__ = ["check_records", "match_gold", "describe_unmatched", "load_gold", "main"]
+from claimsift.data.gold import check_files, load_articles
 
 DEFAULT_GLOB = "data/gold/*.jsonl"
 DEFAULT_STANDOFF = "data/gold/polnear"     # standoff labels (no text): checked against --texts
 DEFAULT_TEXTS = "../shared/polnear"
-
-
-def load_gold(path: str | Path) -> list[dict]:
-    """Read and validate a gold file; raise ValueError listing its problems (one per line)."""
-    records, problems = read_gold(path)
-    problems += check_records(records, str(path))
-    if problems:
-        raise ValueError(f"{path}: {len(problems)} problem(s) in the gold file:\n" + "\n".join(problems))
-    return [{k: v for k, v in r.items() if k != "_line"} for r in records]
-
-
-def match_gold(sentences: Iterable[dict], gold_records: Iterable[dict]) -> tuple[list[tuple[dict, dict]], list[dict]]:
-    """Join gold records to sentences by (doc_id, start, end).
-
-    Returns ``(matched, unmatched)``: ``matched`` is a list of
-    ``(sentence, gold_record)`` pairs in sentence order; ``unmatched`` holds
-    every gold record that no sentence matches (a changed segmentation, a
-    changed cleaning, or an article not in the dataset), for the caller to
-    report (:func:`describe_unmatched` words it). A record whose offsets match
-    but whose text differs is unmatched too.
-    """
-    by_key = {(g["doc_id"], g["start"], g["end"]): g for g in gold_records}
-    used: set[tuple] = set()
-    matched = []
-    for sent in sentences:
-        key = (sent["doc_id"], sent["start"], sent["end"])
-        gold = by_key.get(key)
-        if gold is not None and gold["text"] == sent["text"]:
-            matched.append((sent, gold))
-            used.add(key)
-    unmatched = [g for k, g in by_key.items() if k not in used]
-    return matched, unmatched
-
-
-def describe_unmatched(unmatched: Iterable[dict], sentences: Iterable[dict]) -> list[str]:
-    """One line per unmatched gold record saying why it matches no sentence."""
-    by_doc: dict[str, list[dict]] = {}
-    for s in sentences:
-        by_doc.setdefault(s["doc_id"], []).append(s)
-    lines = []
-    for g in unmatched:
-        head = f"gold {g['sent_id']} ({g['doc_id']} {g['start']}-{g['end']})"
-        doc = by_doc.get(g["doc_id"])
-        if not doc:
-            lines.append(f"{head}: article not in the dataset")
-            continue
-        overlapping = [s for s in doc if s["start"] < g["end"] and g["start"] < s["end"]]
-        if any(s["start"] == g["start"] and s["end"] == g["end"] for s in overlapping):
-            lines.append(f"{head}: sentence text changed (cleaning differs)")
-        elif overlapping:
-            parts = ", ".join(f"{s['start']}-{s['end']}" for s in overlapping)
-            lines.append(f"{head}: segmentation changed; now overlaps sentence(s) {parts}")
-        else:
-            lines.append(f"{head}: no sentence at these offsets")
-    return lines
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from claimsift.data.gold import canonical_attrs
 from claimsift.labels import SPAN_TYPES
 
 Piece = str | tuple[str, int]
@@ -46,10 +47,4 @@ def make_spans(text: str, attributions: list[dict[str, Piece | list[Piece]]]) ->
             for piece in pieces if isinstance(pieces, list) else [pieces]:
                 start, end = locate(text, piece)
                 spans.append({"type": span_type, "start": start, "end": end, "text": text[start:end], "attr": k})
-    spans.sort(key=lambda s: (s["start"], s["end"]))
-    order: dict[int, int] = {}
-    for s in spans:
-        order.setdefault(s["attr"], len(order))
-    for s in spans:
-        s["attr"] = order[s["attr"]]
-    return spans
+    return canonical_attrs(spans)
