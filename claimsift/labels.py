@@ -2,7 +2,8 @@
 
 Sentence classes and span types follow ``docs/annotation-guide.md`` (from the
 project's label specification). Every model saves ``label2id`` / ``id2label``
-built from these sorted lists, so ids never depend on the data seen.
+built from these sorted lists, so ids never depend on the data seen. Labels
+and spans are validated in one place, :mod:`claimsift.data.gold`.
 """
 
 ABSTAIN = -1
@@ -23,16 +24,3 @@ BIO_TAGS = ["O"] + [f"{prefix}-{t}" for t in SPAN_TYPES for prefix in ("B", "I")
 TAG2ID = {tag: i for i, tag in enumerate(BIO_TAGS)}
 ID2TAG = dict(enumerate(BIO_TAGS))
 
-
-def check_class(name: str, where: str = "") -> str:
-    """Return ``name`` if it is a known class; raise ValueError naming ``where`` otherwise."""
-    if name not in CLASS2ID:
-        raise ValueError(f"{where}: unknown label {name!r} (expected one of {', '.join(CLASSES)})")
-    return name
-
-
-def check_span_type(name: str, where: str = "") -> str:
-    """Return ``name`` if it is a known span type; raise ValueError otherwise."""
-    if name not in SPAN_TYPES:
-        raise ValueError(f"{where}: unknown span type {name!r} (expected one of {', '.join(SPAN_TYPES)})")
-    return name

@@ -114,7 +114,7 @@ def test_bad_inputs_fail_with_the_file_named(dataset, tmp_path):
         evaluate(eval_cfg(f"run={run}", f"split={bad}"))
     bad.write_text(json.dumps({"text": "A b.", "label": "background",
                                "spans": [{"type": "CUE", "start": 2, "end": 9}]}) + "\n")
-    with pytest.raises(ValueError, match=r"bad.jsonl:1: span offsets 2..9 outside the sentence"):
+    with pytest.raises(ValueError, match=r"bad.jsonl:1: span 0 CUE 2-9: offsets outside the sentence"):
         evaluate(eval_cfg(f"run={run}", f"split={bad}"))
     with pytest.raises(FileNotFoundError, match="not a run folder"):
         evaluate(eval_cfg(f"run={tmp_path}", "split=test"))

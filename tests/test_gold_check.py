@@ -239,3 +239,69 @@ def test_console_dispatch(capsys, monkeypatch):
     assert cli_main(["gold", "check", str(FIXTURE)]) == 0
     assert "checked 3 gold records in 1 file(s): ok" in capsys.readouterr().out
 
+
+# ---------------------------------------------------------------- one validator for every reader of labels
+
+def test_every_reader_of_labels_says_the_same_with_its_file_and_line(tmp_path):
+    from claimsift.data.brat import parse_ann, sentence_records, BratStats
+    from claimsift.data.gold import label_problem
+    from claimsift.data.standoff import read_standoff
+    from claimsift.data.written import parse_article
+    from claimsift.evaluate.records import read_gold_file
+    from claimsift.gold.agreement import report
+    from claimsift.gold.standoff_import import read_label_lines
+    from claimsift.models.baseline import TfidfClassifier
+
+    expected = label_problem("rumour")
+    assert expected.startswith("unknown label 'rumour' (expected one of allegation")
+    rec = {**_records()[0], "label": "rumour"}
+    gold = _write(tmp_path / "g.jsonl", [rec])
+    standoff = _write(tmp_path / "s.jsonl", [{"doc_id": "d", "start": 0, "end": 4, "sha1": "abc", "label": "rumour"}])
+    lines = tmp_path / "labels.tsv"
+    lines.write_text("d:000\trumour\n", encoding="utf-8")
+    written = tmp_path / "w.txt"
+    written.write_text("background | Headline\nrumour | The army said so.\n", encoding="utf-8")
+    ann = tmp_path / "d.ann"
+    ann.write_text("T1\tSentence 0 4\tRain\nA1\tLabel T1 rumour\n", encoding="utf-8")
+
+    def raised(call, *args) -> str:
+        with pytest.raises(ValueError) as err:
+            call(*args)
+        return str(err.value)
+
+    said = {
+        f"{gold}:1": check_records([{**rec, "_line": 1}], str(gold))[0],
+        f"{gold}:1 ": raised(read_gold_file, gold),
+        f"{standoff}:1": read_standoff(standoff)[1][0],
+        f"{lines}:1": raised(read_label_lines, lines),
+        f"{written}:2": raised(parse_article, written),
+        f"{ann}: T1": raised(lambda: sentence_records("Rain", parse_ann(ann, "Rain"), BratStats())),
+        f"{gold}:1  ": raised(report, gold, gold),
+        "training labels": raised(TfidfClassifier(word_ngram_range=[1, 1], char_ngram_range=None, min_df=1,
+                                                  max_features=None, sublinear_tf=True, lowercase=True, C=1.0,
+                                                  max_iter=10, lf_features=False, lf_weight=1.0).fit,
+                                  ["a", "b"], ["background", "rumour"]),
+    }
+    for where, message in said.items():
+        assert message.startswith(where.strip()), message
+        assert message.endswith(expected), message
+
+
+def test_an_evaluation_file_span_is_checked_as_a_gold_span_is(tmp_path):
+    from claimsift.evaluate.records import read_gold_file
+
+    text = "Police said the convoy was hit."
+    ok = {"text": text, "label": "allegation", "spans": [{"type": "CUE", "start": 7, "end": 11}]}
+    wrong_text = {"text": text, "label": "allegation",
+                  "spans": [{"type": "CUE", "start": 7, "end": 11, "text": "told"}]}
+    f = _write(tmp_path / "e.jsonl", [ok, wrong_text])
+    with pytest.raises(ValueError, match=r"e.jsonl:2: span 0 CUE 7-11: text 'told' does not match the sentence"):
+        read_gold_file(f)
+    assert check_records([], "x") == []
+    assert len(read_gold_file(_write(tmp_path / "ok.jsonl", [ok]))) == 1
+
+
+def test_labels_module_holds_names_only():
+    import claimsift.labels as labels
+
+    assert not any(name.startswith("check_") for name in vars(labels))

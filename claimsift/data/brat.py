@@ -44,9 +44,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from claimsift.data.gold import check_label
 from claimsift.data.segment import segment
 from claimsift.io import atomic_path
-from claimsift.labels import CLASSES, check_class
+from claimsift.labels import CLASSES
 
 SPAN_TYPE_OF = {"source": "SOURCE", "cue": "CUE", "content": "CONTENT"}
 BRAT_TYPE_OF = {"SOURCE": "Source", "CUE": "Cue", "CONTENT": "Content"}
@@ -216,7 +217,7 @@ def sentence_records(text: str, ann: Annotation | None, stats: BratStats, attr_m
         if ann is not None and tid is not None:
             label = ann.attributes.get(tid, {}).get(LABEL_ATTRIBUTE)
             if label is not None:
-                check_class(label, f"{ann.path}: {tid}")
+                check_label(label, f"{ann.path}: {tid}")
             note = ann.notes.get(tid)
         sentences.append(BratSentence(i, s, e, text[s:e], None if ann is None else [], label, note))
     stats.sentences += len(sentences)
@@ -474,7 +475,7 @@ def _ann_lines(doc_id: str, text: str, sentences: list[dict], counts: Counter) -
         counts["sentences"] += 1
         if sent.get("label") is not None:
             a += 1
-            lines.append(f"A{a}\t{LABEL_ATTRIBUTE} {sid} {check_class(sent['label'], where)}")
+            lines.append(f"A{a}\t{LABEL_ATTRIBUTE} {sid} {check_label(sent['label'], where)}")
         if sent.get("note"):
             n += 1
             lines.append(f"#{n}\tAnnotatorNotes {sid}\t{' '.join(str(sent['note']).split())}")

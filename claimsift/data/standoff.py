@@ -21,11 +21,11 @@ or whose hash differs is reported with the reason, never dropped silently.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Iterable
 
-from claimsift.labels import CLASSES
+from claimsift.data.gold import label_problem
+from claimsift.io import read_jsonl_objects
 
 FIELDS = {"doc_id": str, "start": int, "end": int, "sha1": str, "label": str}
 SELECTIONS = ("article", "picked")
@@ -49,24 +49,16 @@ def read_standoff(path: str | Path) -> tuple[list[dict], list[str]]:
     """Read standoff records from a file or folder: (records, problems), one line per problem."""
     records, problems = [], []
     for f in standoff_files(path):
-        for lineno, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
+        objects, read_problems = read_jsonl_objects(f)
+        problems += read_problems
+        for lineno, rec in objects:
             at = f"{f}:{lineno}"
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                problems.append(f"{at}: not valid JSON ({exc.msg})")
-                continue
-            if not isinstance(rec, dict):
-                problems.append(f"{at}: not a JSON object")
-                continue
             bad = [k for k, t in FIELDS.items() if not isinstance(rec.get(k), t) or isinstance(rec.get(k), bool)]
             if bad:
                 problems.append(f"{at}: missing or wrong-typed field(s) {', '.join(bad)}")
                 continue
-            if rec["label"] not in CLASSES:
-                problems.append(f"{at}: unknown label {rec['label']!r} (expected one of {', '.join(CLASSES)})")
+            if label_problem(rec["label"]):
+                problems.append(f"{at}: {label_problem(rec['label'])}")
                 continue
             if rec.get("selection", "article") not in SELECTIONS:
                 problems.append(f"{at}: selection {rec['selection']!r} (expected one of {', '.join(SELECTIONS)})")

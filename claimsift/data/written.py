@@ -29,7 +29,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from claimsift.data.gold import canonical_attrs, check_spans
+from claimsift.data.gold import canonical_attrs, check_label, check_spans
 from claimsift.labels import CLASSES, SPAN_TYPES
 
 TAG = re.compile(r"<(/?)(SOURCE|CUE|CONTENT)(\d+)>")
@@ -106,9 +106,9 @@ def parse_article(path: Path) -> WrittenArticle:
             meta[key.strip()] = value.strip()
             continue
         label, sep, marked = stripped.partition("|")
-        label = label.strip()
-        if not sep or label not in CLASSES:
+        if not sep:
             raise ValueError(f"{where}: expected 'label | sentence' with label one of {', '.join(CLASSES)}")
+        label = check_label(label.strip(), where)
         paragraphs[-1].append((i, label, marked.strip()))
     paragraphs = [p for p in paragraphs if p]
     if not paragraphs:

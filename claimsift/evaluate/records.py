@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from claimsift.io import read_jsonl
-from claimsift.labels import CLASSES, SPAN_TYPES
+from claimsift.data.gold import check_label, check_spans
+from claimsift.io import read_jsonl, read_jsonl_objects
 
 DATASET_SPLITS = {"train": "train", "validation": "val", "val": "val", "test": "test"}
 
@@ -107,20 +107,29 @@ def read_dataset(dataset_dir: str | Path | None) -> list[dict]:
 
 
 def read_gold_file(path: str | Path) -> list[dict]:
-    """Read a gold-format JSONL into evaluation records; a bad record raises ValueError naming file and line."""
+    """Read a gold-format JSONL into evaluation records; a bad record raises ValueError naming file and line.
+
+    Labels and spans are validated by :mod:`claimsift.data.gold`; a span needs
+    only its type and offsets here (what scoring uses).
+    """
     path = Path(path)
+    objects, problems = read_jsonl_objects(path)
+    if problems:
+        raise ValueError(problems[0])
     out = []
-    for lineno, rec in enumerate(read_jsonl(path), 1):
+    for lineno, rec in objects:
         where = f"{path}:{lineno}"
         text = rec.get("text")
         if not isinstance(text, str) or not text.strip():
             raise ValueError(f"{where}: missing or empty 'text'")
         label = rec.get("label")
-        if label is not None and label not in CLASSES:
-            raise ValueError(f"{where}: unknown label {label!r} (expected one of {', '.join(CLASSES)})")
+        if label is not None:
+            check_label(label, where)
         spans = rec.get("spans")
         if spans is not None:
-            _check_spans(spans, text, where)
+            span_problems = check_spans(spans, text, complete=False)
+            if span_problems:
+                raise ValueError(f"{where}: {span_problems[0]}")
         if label is None and spans is None:
             raise ValueError(f"{where}: neither 'label' nor 'spans' given")
         doc_id = str(rec.get("doc_id", path.stem))
@@ -130,17 +139,6 @@ def read_gold_file(path: str | Path) -> list[dict]:
     if not out:
         raise ValueError(f"{path}: no records")
     return out
-
-
-def _check_spans(spans, text: str, where: str) -> None:
-    if not isinstance(spans, list):
-        raise ValueError(f"{where}: 'spans' is not a list")
-    for s in spans:
-        if not isinstance(s, dict) or s.get("type") not in SPAN_TYPES:
-            raise ValueError(f"{where}: span {s!r} has no type among {', '.join(SPAN_TYPES)}")
-        start, end = s.get("start"), s.get("end")
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
-            raise ValueError(f"{where}: span offsets {start}..{end} outside the sentence (length {len(text)})")
 
 
 def _truth_of(row: dict, task: str, truth: str):

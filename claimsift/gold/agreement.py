@@ -14,13 +14,26 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from claimsift.data.gold import check_label
+from claimsift.io import read_jsonl_objects
 from claimsift.labels import CLASSES
+
+KEY_FIELDS = ("doc_id", "start", "end", "label")
 
 
 def _labels(path: str | Path) -> dict[tuple, str]:
-    from claimsift.io import read_jsonl
-
-    return {(r["doc_id"], r["start"], r["end"]): r["label"] for r in read_jsonl(path)}
+    """(doc_id, start, end) → label of a standoff or gold file; ValueError naming file and line for a bad record."""
+    objects, problems = read_jsonl_objects(path)
+    if problems:
+        raise ValueError(problems[0])
+    out = {}
+    for lineno, r in objects:
+        where = f"{path}:{lineno}"
+        missing = [k for k in KEY_FIELDS if k not in r]
+        if missing:
+            raise ValueError(f"{where}: missing field(s) {', '.join(missing)}")
+        out[(r["doc_id"], r["start"], r["end"])] = check_label(r["label"], where)
+    return out
 
 
 def agreement(a: dict[tuple, str], b: dict[tuple, str]) -> dict:

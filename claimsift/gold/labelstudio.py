@@ -24,7 +24,8 @@ import json
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
-from claimsift.labels import CLASS2ID, CLASSES, SPAN_TYPES
+from claimsift.data.gold import check_label
+from claimsift.labels import CLASSES, SPAN_TYPES
 
 MODEL_VERSION = "claimsift-weak"
 TEXT, CHOICE, SPAN, NOTE = "text", "label", "span", "note"
@@ -167,8 +168,7 @@ def from_task(task: dict, where: str) -> dict | None:
             note = "\n".join(value.get("text") or []) or None
     if label is None:
         raise ValueError(f"{where}: annotation has no class choice ({CHOICE!r})")
-    if label not in CLASS2ID:
-        raise ValueError(f"{where}: unknown label {label!r} (expected one of {', '.join(CLASSES)})")
+    check_label(label, where)
 
     spans = []
     for item in regions:

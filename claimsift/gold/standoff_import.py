@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from claimsift.data.gold import check_label
 from claimsift.data.standoff import make_record
 from claimsift.io import read_jsonl, write_jsonl
-from claimsift.labels import check_class
 
 
 def read_label_lines(path: str | Path) -> list[tuple[str, str, str]]:
@@ -24,7 +24,7 @@ def read_label_lines(path: str | Path) -> list[tuple[str, str, str]]:
         parts = line.rstrip("\n").split("\t")
         if len(parts) < 2:
             raise ValueError(f"{path}:{lineno}: expected sent_id<TAB>label[<TAB>note]")
-        check_class(parts[1].strip(), f"{path}:{lineno}")
+        check_label(parts[1].strip(), f"{path}:{lineno}")
         out.append((parts[0].strip(), parts[1].strip(), parts[2].strip() if len(parts) > 2 else ""))
     return out
 

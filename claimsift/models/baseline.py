@@ -19,7 +19,8 @@ import joblib
 import numpy as np
 
 from claimsift.data.tokens import bio_to_spans, spans_to_bio, tokenize
-from claimsift.labels import BIO_TAGS, CLASSES, check_class
+from claimsift.data.gold import check_label
+from claimsift.labels import BIO_TAGS, CLASSES
 from claimsift.models.base import ClassifierModel, SpanModel
 
 ESTIMATOR_FILE = "estimator.joblib"
@@ -104,7 +105,7 @@ class TfidfClassifier(ClassifierModel):
         With ``soft_labels`` ((n, n_classes) probabilities) each sentence trains on its most probable
         class, weighted by that probability. Raises ValueError on an unknown class or fewer than two classes.
         """
-        labels = [check_class(y, "training labels") for y in labels]
+        labels = [check_label(y, "training labels") for y in labels]
         weights = None
         if soft_labels is not None:
             soft = np.asarray(soft_labels, dtype=float)

@@ -28,7 +28,8 @@ from typing import Sequence
 
 import numpy as np
 
-from claimsift.labels import CLASSES, check_class
+from claimsift.data.gold import check_label
+from claimsift.labels import CLASSES
 from claimsift.models.base import ClassifierModel, param_names
 
 log = logging.getLogger("claimsift.train")
@@ -104,7 +105,7 @@ class ContrastiveClassifier(ClassifierModel):
 
         if soft_labels is not None:
             raise ValueError("model=contrastive: soft targets are not supported (train.soft_targets=false)")
-        labels = [check_class(y, "training labels") for y in labels]
+        labels = [check_label(y, "training labels") for y in labels]
         if len(set(labels)) < 2:
             raise ValueError(f"training labels: need at least two classes, got {sorted(set(labels))}")
         self.encoder_ = self._encoder()

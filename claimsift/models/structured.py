@@ -35,7 +35,8 @@ from typing import Sequence
 
 import numpy as np
 
-from claimsift.labels import ALLEGATION, ATTRIBUTED_CLAIM, BACKGROUND, CLASSES, OFFICIAL_STATEMENT, check_class
+from claimsift.data.gold import check_label
+from claimsift.labels import ALLEGATION, ATTRIBUTED_CLAIM, BACKGROUND, CLASSES, OFFICIAL_STATEMENT
 from claimsift.models.base import ClassifierModel
 
 PARTS = ("attributed", "wrongdoing", "official")
@@ -115,7 +116,7 @@ class StructuredClassifier(ClassifierModel):
 
     def fit(self, texts, labels, *, soft_labels=None, eval_texts=None, eval_labels=None):
         """Fit the three parts (and the learned head) on sentences and class names; return self."""
-        labels = [check_class(y, "training labels") for y in labels]
+        labels = [check_label(y, "training labels") for y in labels]
         if soft_labels is not None:
             raise ValueError("model=structured: soft targets are not supported (train.soft_targets=false)")
         self.features_ = self._features().fit(list(texts))

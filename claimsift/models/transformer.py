@@ -33,7 +33,8 @@ from transformers import (AutoTokenizer, DataCollatorForTokenClassification, Dat
                           TrainingArguments)
 
 from claimsift.data.tokens import bio_to_spans, spans_to_bio, tokenize
-from claimsift.labels import BIO_TAGS, CLASSES, check_class
+from claimsift.data.gold import check_label
+from claimsift.labels import BIO_TAGS, CLASSES
 from claimsift.models.base import MODEL_META, ClassifierModel, SpanModel, from_params, param_names
 
 log = logging.getLogger("claimsift.train")
@@ -277,7 +278,7 @@ class TransformerClassifier(_TransformerBase, ClassifierModel):
         Raises ValueError on an unknown class or a soft-label matrix of the wrong shape.
         """
         from sklearn.metrics import f1_score
-        ids = [self.classes_.index(check_class(y, "training labels")) for y in labels]
+        ids = [self.classes_.index(check_label(y, "training labels")) for y in labels]
         self._init_model()
         items = self._encode(texts)
         if soft_labels is not None:
@@ -293,7 +294,7 @@ class TransformerClassifier(_TransformerBase, ClassifierModel):
         if eval_texts:
             eval_items = self._encode(eval_texts)
             for item, y in zip(eval_items, eval_labels):
-                item["labels"] = self.classes_.index(check_class(y, "validation labels"))
+                item["labels"] = self.classes_.index(check_label(y, "validation labels"))
 
         def metrics(pred):
             y_pred = pred.predictions.argmax(-1)
