@@ -243,7 +243,7 @@ def test_console_dispatch(capsys, monkeypatch):
 # ---------------------------------------------------------------- one validator for every reader of labels
 
 def test_every_reader_of_labels_says_the_same_with_its_file_and_line(tmp_path):
-    from claimsift.data.brat import parse_ann, sentence_records, BratStats
+    from claimsift.data.brat import BratStats, parse_ann, sentence_records
     from claimsift.data.gold import label_problem
     from claimsift.data.standoff import read_standoff
     from claimsift.data.written import parse_article

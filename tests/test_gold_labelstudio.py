@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from claimsift.config import CONFIG_DIR
-from claimsift.gold import main
 from claimsift.data.gold import check_records
+from claimsift.gold import main
 from claimsift.gold.labelstudio import MODEL_VERSION, from_task, to_tasks
 from claimsift.io import read_jsonl, write_jsonl
 from claimsift.labels import CLASSES, SPAN_TYPES

@@ -18,8 +18,8 @@ from typing import Sequence
 import joblib
 import numpy as np
 
-from claimsift.data.tokens import bio_to_spans, spans_to_bio, tokenize
 from claimsift.data.gold import check_label
+from claimsift.data.tokens import bio_to_spans, spans_to_bio, tokenize
 from claimsift.labels import BIO_TAGS, CLASSES
 from claimsift.models.base import ClassifierModel, SpanModel
 

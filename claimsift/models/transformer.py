@@ -32,8 +32,8 @@ from transformers import (AutoTokenizer, DataCollatorForTokenClassification, Dat
                           EarlyStoppingCallback, PrinterCallback, ProgressCallback, Trainer, TrainerCallback,
                           TrainingArguments)
 
-from claimsift.data.tokens import bio_to_spans, spans_to_bio, tokenize
 from claimsift.data.gold import check_label
+from claimsift.data.tokens import bio_to_spans, spans_to_bio, tokenize
 from claimsift.labels import BIO_TAGS, CLASSES
 from claimsift.models.base import MODEL_META, ClassifierModel, SpanModel, from_params, param_names
 
