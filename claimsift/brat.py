@@ -22,6 +22,7 @@ from pathlib import Path
 
 from claimsift.data.brat import (ATTR_MODES, POLICIES, BratStats, check_file_name, document_files, document_text,
                                  read_brat_corpus, write_brat)
+from claimsift.data.dataset import load_records, sentences_path
 from claimsift.io import describe_os_error, read_jsonl, write_jsonl
 
 
@@ -37,19 +38,20 @@ def export(source: str | Path, out_dir: str | Path, *, label_field: str | None =
     """
     source = Path(source)
     if source.is_dir():
-        records_path, articles_path = source / "sentences.jsonl", source / "articles.jsonl"
+        records = load_records(source)
+        records_path, articles_path = sentences_path(source), source / "articles.jsonl"
         default_label = "weak_label"
-    else:
+    elif source.is_file():
+        records = read_jsonl(source)
         records_path, articles_path = source, source.with_name(source.name + ".articles.jsonl")
         default_label = "label"
-    if not records_path.is_file():
-        raise FileNotFoundError(f"{records_path}: no such file (a predict .jsonl or a built dataset folder)")
+    else:
+        raise FileNotFoundError(f"{source}: no such file (a predict .jsonl or a built dataset folder)")
     out = Path(out_dir).resolve()
     if out == source.resolve() or out in records_path.resolve().parents:
         raise ValueError(f"{out_dir}: holds the input {records_path}; writing the brat folder there would "
                          "destroy it: pass another folder")
     label_field = default_label if label_field is None else label_field
-    records = read_jsonl(records_path)
     texts = {a["doc_id"]: a["text"] for a in read_jsonl(articles_path)} if articles_path.is_file() else {}
     by_doc: dict[str, list[dict]] = defaultdict(list)
     for i, rec in enumerate(records, 1):

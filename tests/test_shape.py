@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 import claimsift
 from claimsift.cli import STAGES
 
@@ -42,3 +44,39 @@ def test_the_import_scan_sees_lazy_and_package_imports(tmp_path):
     f.write_text("def g():\n    from claimsift.gold import load_gold\n\nfrom claimsift import train\n", encoding="utf-8")
     names = {n for _, n in imported_modules(f)}
     assert "claimsift.gold" in names and "claimsift.train" in names
+
+
+# ---------------------------------------------------------------- sentences.jsonl has one reader
+
+def test_only_the_dataset_module_names_the_sentences_file():
+    # Every reader goes through claimsift.data.dataset.load_records; no other module builds the path.
+    named = [f"{f.relative_to(PACKAGE.parent)}:{node.lineno}"
+             for f in sorted(PACKAGE.rglob("*.py")) if f.name != "dataset.py"
+             for node in ast.walk(ast.parse(f.read_text(encoding="utf-8")))
+             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div)
+             and isinstance(node.right, ast.Constant) and node.right.value == "sentences.jsonl"]
+    assert named == []
+
+
+def test_every_reader_of_a_built_dataset_reads_it_the_same_way(tmp_path):
+    from claimsift.brat import export
+    from claimsift.data.dataset import load_records, sentences_path
+    from claimsift.evaluate.records import load_eval_set
+    from claimsift.gold.standoff_import import to_standoff
+    from claimsift.io import write_jsonl
+
+    text = "Police said the road was shut."
+    rows = [{"doc_id": "d", "sent_id": "d:000", "start": 0, "end": len(text), "text": text, "split": "test",
+             "weak_label": "official_statement", "weak_probs": [0, 0, 0, 1], "spans": [], "gold_label": None,
+             "gold_spans": None}]
+    write_jsonl(sentences_path(tmp_path / "ds"), rows)
+    assert load_records(tmp_path / "ds") == load_records(sentences_path(tmp_path / "ds")) == rows
+    assert [r["text"] for r in load_eval_set("test", tmp_path / "ds", "classify").records] == [text]
+    assert export(tmp_path / "ds", tmp_path / "brat")["sentences"] == 1
+    (tmp_path / "labels.tsv").write_text("d:000\tofficial_statement\n", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    assert to_standoff(tmp_path / "ds", tmp_path / "labels.tsv", tmp_path / "standoff.jsonl") == 1  # the folder
+    for reader in (lambda p: load_eval_set("test", p, "classify"), lambda p: export(p, tmp_path / "b2"),
+                   lambda p: to_standoff(p, tmp_path / "labels.tsv", tmp_path / "s2.jsonl")):
+        with pytest.raises(FileNotFoundError, match="no sentences.jsonl here"):
+            reader(tmp_path / "empty")

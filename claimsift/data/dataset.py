@@ -17,6 +17,7 @@ import numpy as np
 from claimsift.io import atomic_path, read_jsonl, write_json, write_jsonl
 
 SPLITS = ("train", "validation", "test")
+SENTENCES_FILE = "sentences.jsonl"
 
 
 def features():
@@ -68,7 +69,7 @@ def write_dataset(out_dir: str | Path, sentences: list[dict], articles: list[dic
     out_dir = Path(out_dir)
     feats = features()
     with atomic_path(out_dir, is_dir=True) as tmp:
-        write_jsonl(tmp / "sentences.jsonl", sentences)
+        write_jsonl(sentences_path(tmp), sentences)
         write_jsonl(tmp / "articles.jsonl", articles)
         write_json(tmp / "meta.json", meta)
         write_json(tmp / "summary.json", summary)
@@ -98,11 +99,22 @@ def load_sentences(data_dir: str | Path):
     return load_from_disk(str(data_dir / "dataset"))
 
 
-def load_records(data_dir: str | Path) -> list[dict]:
-    """Every sentence record of a built dataset folder (all splits), from ``sentences.jsonl``."""
-    path = Path(data_dir) / "sentences.jsonl"
+def sentences_path(data_dir: str | Path) -> Path:
+    """Where a built dataset folder keeps every sentence record."""
+    return Path(data_dir) / SENTENCES_FILE
+
+
+def load_records(data: str | Path) -> list[dict]:
+    """Every sentence record of a built dataset (all splits): the one reader of ``sentences.jsonl``.
+
+    ``data`` is the dataset folder, or its ``sentences.jsonl`` itself. Raises
+    FileNotFoundError naming the folder and the command that builds it, and
+    ValueError naming file and line for a line that is not JSON.
+    """
+    data = Path(data)
+    path = data if data.is_file() else sentences_path(data)
     if not path.is_file():
-        raise FileNotFoundError(f"{data_dir}: no sentences.jsonl here (run `claimsift label` first)")
+        raise FileNotFoundError(f"{data}: no sentences.jsonl here (run `claimsift label` first)")
     return read_jsonl(path)
 
 

@@ -26,7 +26,8 @@ import numpy as np
 from omegaconf import DictConfig
 from tqdm.auto import tqdm
 
-from claimsift.evaluate.records import read_dataset, rows_to_eval_set
+from claimsift.data.dataset import load_records
+from claimsift.evaluate.records import rows_to_eval_set
 from claimsift.evaluate.report import write_eval_dir
 from claimsift.evaluate.score import Predictions, predict, score, weak_predictions
 from claimsift.labels import CLASSES
@@ -44,7 +45,7 @@ def cross_validate(cfg: DictConfig) -> dict[str, float]:
 
     task = cfg.task.name
     dataset_dir = cfg.dataset or cfg.dataset_dir
-    rows = read_dataset(dataset_dir)
+    rows = load_records(dataset_dir)
     key = cfg.cv.group_by
     if key not in ("doc_id", "fold"):
         raise ValueError(f"cv.group_by={key!r}: expected doc_id or fold")
@@ -118,7 +119,7 @@ def extra_rows(dirs: list[str], rows: list[dict]) -> list[dict]:
     texts = {r["text"] for r in rows}
     out = []
     for d in dirs:
-        out.extend(r for r in read_dataset(d) if r["doc_id"] not in doc_ids and r["text"] not in texts)
+        out.extend(r for r in load_records(d) if r["doc_id"] not in doc_ids and r["text"] not in texts)
     return out
 
 

@@ -13,8 +13,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from claimsift.data.dataset import load_records
 from claimsift.data.gold import check_label, check_spans
-from claimsift.io import read_jsonl, read_jsonl_objects
+from claimsift.io import read_jsonl_objects
+
+# bench/classifiers.py's name for the one reader of sentences.jsonl
+read_dataset = load_records
 
 DATASET_SPLITS = {"train": "train", "validation": "val", "val": "val", "test": "test"}
 
@@ -58,7 +62,9 @@ def load_eval_set(split: str, dataset_dir: str | Path | None, task: str, truth: 
         records = read_gold_file(path)
         return _keep_annotated(EvalSet(split_name(split), records, "gold", [f"Sentences from `{path}` (gold format)."]), task)
 
-    rows = read_dataset(dataset_dir)
+    if dataset_dir is None:
+        raise ValueError("no dataset folder: the run's data.json names none and `dataset=` is not set")
+    rows = load_records(dataset_dir)
     if source:
         sources = sorted({str(r.get("source")) for r in rows})
         rows = [r for r in rows if r.get("source") == source]
@@ -94,16 +100,6 @@ def rows_to_eval_set(rows: list[dict], name: str, task: str, truth: str) -> Eval
     else:
         es.notes.append(f"Truth = hand labels ({len(es.records)} of {len(rows)} sentences have them).")
     return es
-
-
-def read_dataset(dataset_dir: str | Path | None) -> list[dict]:
-    """The sentence records of a built dataset (``<dir>/sentences.jsonl``, written by the label stage)."""
-    if dataset_dir is None:
-        raise ValueError("no dataset folder: the run's data.json names none and `dataset=` is not set")
-    file = Path(dataset_dir) / "sentences.jsonl"
-    if not file.is_file():
-        raise FileNotFoundError(f"{file}: not found (run `claimsift label` first)")
-    return read_jsonl(file)
 
 
 def read_gold_file(path: str | Path) -> list[dict]:

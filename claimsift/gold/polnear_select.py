@@ -253,10 +253,11 @@ def main(argv: list[str] | None = None) -> int:
         print("usage: python -m claimsift.gold.polnear_select BUILT_POLNEAR_DIR OUT_DIR [--round2|...|--round6 STANDOFF_DIR]",
               file=sys.stderr)
         return 2
+    from claimsift.data.dataset import load_records
     from claimsift.io import read_jsonl
 
     built, out = Path(args[0]), Path(args[1])
-    sentences = read_jsonl(built / "sentences.jsonl")
+    sentences = load_records(built)
     if len(args) == 4:
         from claimsift.data.standoff import read_standoff
 

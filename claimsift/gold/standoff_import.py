@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from claimsift.data.dataset import load_records
 from claimsift.data.gold import check_label
 from claimsift.data.standoff import make_record
-from claimsift.io import read_jsonl, write_jsonl
+from claimsift.io import write_jsonl
 
 
 def read_label_lines(path: str | Path) -> list[tuple[str, str, str]]:
@@ -32,7 +33,7 @@ def read_label_lines(path: str | Path) -> list[tuple[str, str, str]]:
 def to_standoff(sentences_path: str | Path, labels_path: str | Path, out: str | Path,
                 selection: str = "article") -> int:
     """Write the standoff records of the labelled sentences; return how many."""
-    sentences = {s["sent_id"]: s for s in read_jsonl(sentences_path)}
+    sentences = {s["sent_id"]: s for s in load_records(sentences_path)}
     manifest = None
     if selection.startswith("manifest:"):
         manifest = json.loads(Path(selection.removeprefix("manifest:")).read_text(encoding="utf-8"))
