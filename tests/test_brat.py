@@ -1,4 +1,4 @@
-"""brat standoff reading (PolNeAR layout), export → import round trips, and the PolNeAR builder."""
+"""brat standoff reading (PolNeAR layout), export → import round trips, and PolNeAR through the label stage."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from claimsift import brat as brat_cli
 from claimsift.config import compose
-from claimsift.data.brat import BratStats, document_text, parse_ann, read_brat_corpus
+from claimsift.data.brat import BratStats, document_text, export, import_folder, parse_ann, read_brat_corpus
 from claimsift.data.gold import check_records
 from claimsift.io import read_jsonl, write_jsonl
 
@@ -134,7 +134,7 @@ def test_predictions_round_trip_through_brat(tmp_path, with_articles):
 def test_corrections_made_in_brat_are_imported(tmp_path):
     pred = _predictions(tmp_path, True)
     out = tmp_path / "brat"
-    brat_cli.export(pred, out)
+    export(pred, out)
     ann = out / "art1.ann"
     lines = ann.read_text(encoding="utf-8").splitlines()
     # a person relabels the last sentence and deletes the CONTENT span of the first
@@ -144,7 +144,7 @@ def test_corrections_made_in_brat_are_imported(tmp_path):
     lines = [ln.replace(f" Content:{content}", "") for ln in lines]
     ann.write_text("\n".join(lines) + "\n", encoding="utf-8")
     gold = tmp_path / "gold.jsonl"
-    counts = brat_cli.import_folder(out, gold)
+    counts = import_folder(out, gold)
     back = read_jsonl(gold)
     assert back[2]["label"] == "allegation"
     assert [s["type"] for s in back[0]["spans"]] == ["SOURCE", "CUE"]
@@ -177,13 +177,13 @@ def test_import_reports_several_annotators(tmp_path, capsys):
     assert {r["doc_id"] for r in read_jsonl(out)} == {"doc_a@x1", "doc_a@x2"}
 
 
-def test_build_polnear_on_fixture(tmp_path):
+def test_label_stage_builds_polnear_on_fixture(tmp_path):
     from claimsift.data.dataset import load_sentences
-    from claimsift.data.polnear import build_polnear
+    from claimsift.label import label
 
     cfg = compose("label", ["data=polnear", f"data.path={FIXTURE}", f"out_dir={tmp_path / 'built'}",
                             "label_model.kind=majority"])
-    summary = build_polnear(cfg)
+    summary = label(cfg)
     assert summary["split_articles"] == {"train": 1, "validation": 1, "test": 0}
     assert summary["read"]["train"]["multi_annotator_documents"] == 1
     assert summary["read"]["train"]["clipped"] == {"CONTENT": 1}
@@ -217,3 +217,18 @@ def test_polnear_config_points_outside_the_repo():
     assert cfg.data.reader == "brat" and cfg.data.annotators in ("first", "all")
     assert dict(cfg.data.splits) == {"train": "train", "validation": "dev"}
     assert str(cfg.data.path).startswith("../shared/")
+
+
+def test_brat_polnear_points_to_the_label_stage(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert brat_cli.main(["polnear", f"data.path={FIXTURE}", f"out_dir={tmp_path / 'built'}"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "claimsift label data=polnear" in err
+    assert not (tmp_path / "built").exists() and not (tmp_path / "data").exists()
+
+
+def test_brat_command_line_holds_no_export_or_import_logic():
+    import claimsift.data.brat as library
+
+    assert brat_cli.export is library.export and brat_cli.import_folder is library.import_folder
+    assert not hasattr(brat_cli, "group_spans")

@@ -29,6 +29,10 @@ How spans become sentence spans:
   boundaries, its ``Label`` attribute the sentence class and its
   ``AnnotatorNotes`` the note; without ``Sentence`` spans the text is segmented.
 
+:func:`export` writes predictions or a built dataset as a brat folder
+(:func:`write_brat`); :func:`import_folder` reads a brat folder back into gold
+records. ``claimsift brat`` (:mod:`claimsift.brat`) is their command line.
+
 Several annotators: PolNeAR keeps one ``.ann`` per (article, annotator) named
 ``<stem>_<annotator>.ann``. ``policy="first"`` reads the first annotator id in
 sorted order; ``policy="all"`` yields one document per annotator with doc_id
@@ -39,14 +43,15 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from claimsift.data.dataset import load_records, sentences_path
 from claimsift.data.gold import check_label
 from claimsift.data.segment import segment
-from claimsift.io import atomic_path
+from claimsift.io import atomic_path, read_jsonl, write_jsonl
 from claimsift.labels import CLASSES
 
 SPAN_TYPE_OF = {"source": "SOURCE", "cue": "CUE", "content": "CONTENT"}
@@ -502,3 +507,107 @@ def _ann_lines(doc_id: str, text: str, sentences: list[dict], counts: Counter) -
             lines.append(f"E{e}\tAttribution:{trigger} {' '.join(args)}")
             counts["attributions"] += 1
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+# ---------------------------------------------------------------- export and import
+
+def export(source: str | Path, out_dir: str | Path, *, label_field: str | None = None, spans_field: str = "spans",
+           split: str | None = None) -> dict:
+    """Write predictions (a predict JSONL) or a built dataset folder as a brat folder; return counts.
+
+    The document text is the article's text when known (the predict run's
+    ``<output>.articles.jsonl`` or the dataset's ``articles.jsonl``), else it
+    is rebuilt from the sentences at their offsets. ``label_field`` defaults
+    to ``label`` for predictions and ``weak_label`` for a dataset (``none``:
+    no labels). Raises FileNotFoundError / ValueError naming the file.
+    """
+    source = Path(source)
+    if source.is_dir():
+        records = load_records(source)
+        records_path, articles_path = sentences_path(source), source / "articles.jsonl"
+        default_label = "weak_label"
+    elif source.is_file():
+        records = read_jsonl(source)
+        records_path, articles_path = source, source.with_name(source.name + ".articles.jsonl")
+        default_label = "label"
+    else:
+        raise FileNotFoundError(f"{source}: no such file (a predict .jsonl or a built dataset folder)")
+    out = Path(out_dir).resolve()
+    if out == source.resolve() or out in records_path.resolve().parents:
+        raise ValueError(f"{out_dir}: holds the input {records_path}; writing the brat folder there would "
+                         "destroy it: pass another folder")
+    label_field = default_label if label_field is None else label_field
+    texts = {a["doc_id"]: a["text"] for a in read_jsonl(articles_path)} if articles_path.is_file() else {}
+    by_doc: dict[str, list[dict]] = defaultdict(list)
+    for i, rec in enumerate(records, 1):
+        where = f"{records_path}:{i}"
+        for key in ("doc_id", "start", "end", "text"):
+            if key not in rec:
+                raise ValueError(f"{where}: record has no {key!r}")
+        if split is not None and rec.get("split") != split:
+            continue
+        if rec["doc_id"] not in by_doc:
+            check_file_name(str(rec["doc_id"]), where)
+        if label_field != "none" and label_field not in rec:
+            raise ValueError(f"{where}: record has no {label_field!r} (pick one with --label-field, or none)")
+        if spans_field not in rec:
+            raise ValueError(f"{where}: record has no {spans_field!r} (pick one with --spans-field)")
+        by_doc[rec["doc_id"]].append({
+            "start": rec["start"], "end": rec["end"], "text": rec["text"],
+            "label": None if label_field == "none" else rec[label_field],
+            "note": rec.get("note"), "spans": group_spans(rec[spans_field] or []),
+        })
+    if not by_doc:
+        raise ValueError(f"{records_path}: no sentences to export" + (f" in split {split!r}" if split else ""))
+
+    def documents():
+        for doc_id, sents in by_doc.items():
+            text = texts.get(doc_id)
+            if text is None:
+                text = document_text(sents, str(records_path))
+            yield doc_id, text, sents
+
+    return write_brat(documents(), out_dir)
+
+
+def group_spans(spans: list[dict]) -> list[dict]:
+    """Spans with ``attr`` as given; spans without one form one attribution when the sentence has one CUE.
+
+    Span models predict no attribution numbers; with a single cue the
+    grouping is unambiguous, otherwise the spans stay loose for the person
+    correcting them to tie in brat.
+    """
+    loose = [s for s in spans if s.get("attr") is None]
+    if not loose or sum(s["type"] == "CUE" for s in loose) != 1:
+        return spans
+    taken = {s["attr"] for s in spans if s.get("attr") is not None}
+    attr = max(taken, default=-1) + 1
+    return [s if s.get("attr") is not None else {**s, "attr": attr} for s in spans]
+
+
+def import_folder(folder: str | Path, out: str | Path, *, policy: str = "first", attr_mode: str = "sentence") -> dict:
+    """Read a brat folder into gold-format records written to ``out``; return the reading counts.
+
+    Documents without an ``.ann`` are skipped (not annotated), and counted.
+    """
+    text_dir, ann_dir = document_files(folder)
+    target = Path(out).resolve()
+    if target.suffix in (".txt", ".ann") and target.parent in (text_dir.resolve(), ann_dir.resolve()):
+        raise ValueError(f"{out}: is a file of the brat folder {folder}; writing it would destroy it: "
+                         "pass another output file")
+    stats = BratStats()
+    records = []
+    for doc in read_brat_corpus(folder, policy, attr_mode=attr_mode, stats=stats):
+        if doc.ann is None:
+            continue
+        for s in doc.sentences:
+            rec = {"doc_id": doc.doc_id, "sent_id": f"{doc.doc_id}:{s.index:03d}", "start": s.start, "end": s.end,
+                   "text": s.text, "label": s.label, "spans": s.gold_spans}
+            if s.note:
+                rec["note"] = s.note
+            records.append(rec)
+    write_jsonl(out, records)
+    counts = stats.as_dict()
+    counts["records"] = len(records)
+    counts["unlabeled_sentences"] = sum(r["label"] is None for r in records)
+    return counts

@@ -1,8 +1,8 @@
 """PolNeAR as a claimsift dataset: compartments as splits, gold spans, weak sentence labels.
 
-    claimsift brat polnear                             # data=polnear, ../shared/polnear
-    claimsift brat polnear data.path=/data/PolNeAR data.annotators=all
-    claimsift brat polnear data.max_articles=20 out_dir=/tmp/polnear
+    claimsift label data=polnear                       # ../shared/polnear
+    claimsift label data=polnear data.path=/data/PolNeAR data.annotators=all
+    claimsift label data=polnear data.max_articles=20 out_dir=/tmp/polnear
 
 PolNeAR is read in place (``data.path``), never copied. Each compartment
 folder named in ``data.splits`` becomes one split (train → train, dev →
@@ -16,7 +16,8 @@ hand labels are standoff files (``data.labels``, see
 ``weak_label`` and ``spans`` come from the labeling functions and label
 model, as for any other corpus.
 
-Writes the same folder as ``claimsift label`` (``data/built/polnear/``), with
+This module is the ``brat`` reader of the one dataset builder
+(:mod:`claimsift.data.build`), which writes ``data/built/polnear/`` with
 per-split reading counts (documents, sentences, spans per type, clipped and
 dropped spans, documents with several annotators) in ``summary.json``.
 """
@@ -61,13 +62,6 @@ def read_polnear(data: DictConfig) -> tuple[list[dict], list[dict], dict[str, di
                                   "split": split})
         stats[split] = {"folder": str(root / folder), **st.as_dict(), "seconds": round(time.perf_counter() - t0, 2)}
     return articles, sentences, stats
-
-
-def build_polnear(cfg: DictConfig) -> dict:
-    """Build ``cfg.out_dir`` from PolNeAR (``cfg.data``): the one builder, :func:`claimsift.data.build.build`."""
-    from claimsift.data.build import build
-
-    return build(cfg)
 
 
 def print_read_stats(read: dict, annotators: str | None) -> None:
