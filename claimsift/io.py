@@ -13,6 +13,14 @@ from typing import Any, Iterable, Iterator
 
 
 MARKER = ".claimsift"  # inside every folder atomic_path writes: the folder is ours to replace
+# predict's per-article log beside its output (<output>.articles.jsonl); brat export reads the texts from it
+ARTICLE_LOG_SUFFIX = ".articles.jsonl"
+
+
+def beside(path: str | Path, suffix: str) -> Path:
+    """The file next to ``path`` named ``path``'s name + ``suffix`` (``out.jsonl`` → ``out.jsonl.lock``)."""
+    path = Path(path)
+    return path.with_name(path.name + suffix)
 
 
 @contextlib.contextmanager

@@ -51,7 +51,7 @@ from typing import Iterable, Iterator
 from claimsift.data.dataset import load_records, sentences_path
 from claimsift.data.gold import check_label
 from claimsift.data.segment import segment
-from claimsift.io import atomic_path, read_jsonl, write_jsonl
+from claimsift.io import ARTICLE_LOG_SUFFIX, atomic_path, beside, read_jsonl, write_jsonl
 from claimsift.labels import CLASSES
 
 SPAN_TYPE_OF = {"source": "SOURCE", "cue": "CUE", "content": "CONTENT"}
@@ -528,7 +528,7 @@ def export(source: str | Path, out_dir: str | Path, *, label_field: str | None =
         default_label = "weak_label"
     elif source.is_file():
         records = read_jsonl(source)
-        records_path, articles_path = source, source.with_name(source.name + ".articles.jsonl")
+        records_path, articles_path = source, beside(source, ARTICLE_LOG_SUFFIX)
         default_label = "label"
     else:
         raise FileNotFoundError(f"{source}: no such file (a predict .jsonl or a built dataset folder)")

@@ -25,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 MODEL_META = "claimsift_model.json"
+ESTIMATOR_FILE = "estimator.joblib"  # models pickled whole (JoblibSaved)
 
 
 class _Saveable(ABC):
@@ -68,6 +69,20 @@ class ClassifierModel(_Saveable):
         proba = self.predict_proba(texts)
         return [self.classes_[i] for i in proba.argmax(axis=1)]
 
+    def label_meta(self) -> dict:
+        """The label map saved with the model: ``classes`` and ``label2id``."""
+        return {"classes": self.classes_, "label2id": {c: i for i, c in enumerate(self.classes_)}}
+
+    def in_class_order(self, proba: np.ndarray, fitted: Sequence[str]) -> np.ndarray:
+        """``proba`` (columns in an estimator's ``fitted`` class order) with columns in ``classes_`` order.
+
+        A class absent from training gets probability 0, so columns always follow ``classes_``.
+        """
+        out = np.zeros((len(proba), len(self.classes_)))
+        for j, name in enumerate(fitted):
+            out[:, self.classes_.index(name)] = proba[:, j]
+        return out
+
 
 class SpanModel(_Saveable):
     """Attribution span extractor over word tokens (``claimsift.data.tokens.tokenize``)."""
@@ -87,6 +102,37 @@ class SpanModel(_Saveable):
     @abstractmethod
     def predict(self, texts: Sequence[str]) -> list[list[dict]]:
         """Spans per sentence: ``{"type", "start", "end", "text", "score"}``, offsets into the sentence."""
+
+    def label_meta(self) -> dict:
+        """The label map saved with the model: ``tags`` and ``label2id``."""
+        return {"tags": self.tags_, "label2id": {t: i for i, t in enumerate(self.tags_)}}
+
+
+class JoblibSaved:
+    """``save`` / ``load`` of a model pickled whole with joblib (the scikit-learn and CRF models).
+
+    Put it first among the bases: its methods are the abstract ones of ``ClassifierModel`` / ``SpanModel``.
+    """
+
+    def save(self, path: str | Path) -> None:
+        import joblib
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        joblib.dump(self, path / ESTIMATOR_FILE)
+        self.write_model_meta(path, **self.label_meta())
+
+    @classmethod
+    def load(cls, path: str | Path):
+        import joblib
+
+        file = Path(path) / ESTIMATOR_FILE
+        if not file.is_file():
+            raise FileNotFoundError(f"{path}: no {ESTIMATOR_FILE} in the model folder")
+        model = joblib.load(file)
+        if not isinstance(model, cls):
+            raise ValueError(f"{file}: holds a {type(model).__name__}, expected {cls.__name__}")
+        return model
 
 
 def param_names(cls: type) -> list[str]:

@@ -12,18 +12,14 @@ argument (the values live in ``configs/model/baseline.yaml``: build them with
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import Sequence
 
-import joblib
 import numpy as np
 
 from claimsift.data.gold import check_label
 from claimsift.data.tokens import bio_to_spans, spans_to_bio, tokenize
 from claimsift.labels import BIO_TAGS, CLASSES
-from claimsift.models.base import ClassifierModel, SpanModel
-
-ESTIMATOR_FILE = "estimator.joblib"
+from claimsift.models.base import ClassifierModel, JoblibSaved, SpanModel
 
 
 def rule_features(texts) -> "np.ndarray":
@@ -53,7 +49,7 @@ def rule_features(texts) -> "np.ndarray":
     return csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), width))
 
 
-class TfidfClassifier(ClassifierModel):
+class TfidfClassifier(JoblibSaved, ClassifierModel):
     """TF-IDF over word (and optionally character) n-grams, optionally the rules' votes, into a logistic regression."""
 
     def __init__(self, *, word_ngram_range, char_ngram_range, min_df: int, max_features: int | None,
@@ -119,19 +115,7 @@ class TfidfClassifier(ClassifierModel):
         return self
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        proba = self.pipeline_.predict_proba(list(texts))
-        # A class absent from training gets probability 0, so columns always follow CLASSES.
-        out = np.zeros((len(texts), len(self.classes_)))
-        for j, name in enumerate(self.pipeline_.classes_):
-            out[:, self.classes_.index(name)] = proba[:, j]
-        return out
-
-    def save(self, path: str | Path) -> None:
-        _save_joblib(self, path, classes=self.classes_, label2id={c: i for i, c in enumerate(self.classes_)})
-
-    @classmethod
-    def load(cls, path: str | Path) -> "TfidfClassifier":
-        return _load_joblib(path, cls)
+        return self.in_class_order(self.pipeline_.predict_proba(list(texts)), self.pipeline_.classes_)
 
 
 # Words that often mark attribution; a feature, not a rule.
@@ -190,7 +174,7 @@ def token_features(tokens: list[tuple[str, int, int]], window: int) -> list[list
     return feats
 
 
-class CrfSpanModel(SpanModel):
+class CrfSpanModel(JoblibSaved, SpanModel):
     """A linear-chain CRF (sklearn-crfsuite) over word tokens and their context."""
 
     def __init__(self, *, c1: float, c2: float, max_iterations: int, all_possible_transitions: bool, window: int,
@@ -259,26 +243,3 @@ class CrfSpanModel(SpanModel):
             out.append(bio_to_spans(text, toks, tags, scores))
         return out
 
-    def save(self, path: str | Path) -> None:
-        _save_joblib(self, path, tags=self.tags_, label2id={t: i for i, t in enumerate(self.tags_)})
-
-    @classmethod
-    def load(cls, path: str | Path) -> "CrfSpanModel":
-        return _load_joblib(path, cls)
-
-
-def _save_joblib(model, path: str | Path, **meta) -> None:
-    path = Path(path)
-    path.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, path / ESTIMATOR_FILE)
-    model.write_model_meta(path, **meta)
-
-
-def _load_joblib(path: str | Path, cls: type):
-    file = Path(path) / ESTIMATOR_FILE
-    if not file.is_file():
-        raise FileNotFoundError(f"{path}: no {ESTIMATOR_FILE} in the model folder")
-    model = joblib.load(file)
-    if not isinstance(model, cls):
-        raise ValueError(f"{file}: holds a {type(model).__name__}, expected {cls.__name__}")
-    return model

@@ -135,11 +135,7 @@ class ContrastiveClassifier(ClassifierModel):
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 0:
             return np.zeros((0, len(self.classes_)))
-        proba = self.head_.predict_proba(self._embed(list(texts)))
-        out = np.zeros((len(texts), len(self.classes_)))
-        for j, name in enumerate(self.head_.classes_):
-            out[:, self.classes_.index(name)] = proba[:, j]
-        return out
+        return self.in_class_order(self.head_.predict_proba(self._embed(list(texts))), self.head_.classes_)
 
     def save(self, path: str | Path) -> None:
         import joblib
@@ -148,8 +144,7 @@ class ContrastiveClassifier(ClassifierModel):
         path.mkdir(parents=True, exist_ok=True)
         self.encoder_.save(str(path / ENCODER_DIR))
         joblib.dump(self.head_, path / HEAD_FILE)
-        self.write_model_meta(path, params=self.get_params(), classes=self.classes_,
-                              label2id={c: i for i, c in enumerate(self.classes_)})
+        self.write_model_meta(path, params=self.get_params(), **self.label_meta())
 
     @classmethod
     def load(cls, path: str | Path) -> "ContrastiveClassifier":

@@ -30,14 +30,13 @@ that failed.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from claimsift.data.gold import check_label
 from claimsift.labels import ALLEGATION, ATTRIBUTED_CLAIM, BACKGROUND, CLASSES, OFFICIAL_STATEMENT
-from claimsift.models.base import ClassifierModel
+from claimsift.models.base import ClassifierModel, JoblibSaved
 
 PARTS = ("attributed", "wrongdoing", "official")
 COMBINE = ("order", "learned")
@@ -74,7 +73,7 @@ def span_part_texts(texts) -> list[str]:
     return out
 
 
-class StructuredClassifier(ClassifierModel):
+class StructuredClassifier(JoblibSaved, ClassifierModel):
     """Three part classifiers combined in the spec's decision order (or by a learned head)."""
 
     def __init__(self, *, word_ngram_range, min_df: int, sublinear_tf: bool, C: float, max_iter: int,
@@ -146,19 +145,4 @@ class StructuredClassifier(ClassifierModel):
         parts = self.explain(texts)
         if self.combine == "order":
             return combine_in_order(parts)
-        proba = self.head_.predict_proba(parts)
-        out = np.zeros((len(texts), len(self.classes_)))
-        for j, name in enumerate(self.head_.classes_):
-            out[:, self.classes_.index(name)] = proba[:, j]
-        return out
-
-    def save(self, path: str | Path) -> None:
-        from claimsift.models.baseline import _save_joblib
-
-        _save_joblib(self, path, classes=self.classes_, label2id={c: i for i, c in enumerate(self.classes_)})
-
-    @classmethod
-    def load(cls, path: str | Path) -> "StructuredClassifier":
-        from claimsift.models.baseline import _load_joblib
-
-        return _load_joblib(path, cls)
+        return self.in_class_order(self.head_.predict_proba(parts), self.head_.classes_)

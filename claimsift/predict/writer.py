@@ -42,7 +42,7 @@ import sys
 from pathlib import Path
 from typing import Iterator
 
-from claimsift.io import atomic_path
+from claimsift.io import ARTICLE_LOG_SUFFIX, atomic_path, beside
 from claimsift.labels import CLASSES
 
 FORMATS = {".jsonl": "jsonl", ".csv": "csv"}
@@ -59,23 +59,19 @@ def output_format(output: str | Path) -> str:
 
 
 def log_path(output: str | Path) -> Path:
-    output = Path(output)
-    return output.with_name(output.name + ".articles.jsonl")
+    return beside(output, ARTICLE_LOG_SUFFIX)
 
 
 def summary_path(output: str | Path) -> Path:
-    output = Path(output)
-    return output.with_name(output.name + ".summary.json")
+    return beside(output, ".summary.json")
 
 
 def part_path(output: str | Path) -> Path:
-    output = Path(output)
-    return output.with_name(output.name + ".part")
+    return beside(output, ".part")
 
 
 def lock_path(output: str | Path) -> Path:
-    output = Path(output)
-    return output.with_name(output.name + ".lock")
+    return beside(output, ".lock")
 
 
 def output_files(output: str | Path) -> list[Path]:
