@@ -54,6 +54,9 @@ def run_metrics(run: Path, split: str, *, reevaluate: bool = False, overrides: l
 
         console.print(f"evaluating {run} on {split} ...")
         evaluate(compose("evaluate", [f"run={run}", f"split={split}", *(overrides or [])]))
+        if not (eval_dir / METRICS_FILE).is_file():  # split=gold on a dataset without hand labels
+            raise ValueError(f"{run}: its dataset has no hand labels for split {split}, so evaluate scored the "
+                             "held-out split against the weak labels: compare with --split test")
     metrics = json.loads((eval_dir / METRICS_FILE).read_text(encoding="utf-8"))
     ref_file = eval_dir / REFERENCE_FILE
     reference = json.loads(ref_file.read_text(encoding="utf-8")) if ref_file.is_file() else None

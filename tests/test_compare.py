@@ -67,3 +67,17 @@ def test_main_reports_a_bad_run(tmp_path, capsys):
 def test_python_dash_m_works(tmp_path):
     r = subprocess.run([sys.executable, "-m", "claimsift.compare", "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "--split" in r.stdout
+
+
+def test_compare_on_gold_without_hand_labels_points_to_the_test_split(tmp_path, capsys, monkeypatch):
+    from claimsift.data.dataset import write_dataset
+
+    rows = [{**r, "gold_label": None, "gold_spans": None} for r in read_jsonl(FIXTURES / "eval_sentences.jsonl")]
+    dataset = write_dataset(tmp_path / "built", rows, [], {"name": "nogold"}, {}, "")
+    run = make_run(tmp_path / "classify-blind", TableClassifier({}), dataset)
+    monkeypatch.chdir(tmp_path)
+    capsys.readouterr()
+    assert main([str(run), "--set", "eval.n_resamples=20"]) == 1
+    (line,) = [x for x in capsys.readouterr().err.splitlines() if x.startswith("claimsift compare:")]
+    assert "no hand labels" in line and "--split test" in line
+    assert main([str(run), "--split", "test"]) == 0  # evaluated already, against the weak labels

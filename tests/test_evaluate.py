@@ -159,3 +159,55 @@ def test_train_then_evaluate_reproduces_validation_metrics(dataset, tmp_path, ta
     assert "val/macro_f1" in shared and len(shared) >= 4
     for k in shared:
         assert m[k] == pytest.approx(saved[k], abs=1e-9), k
+
+
+@pytest.fixture
+def no_gold_dataset(tmp_path) -> Path:
+    """The fixture dataset with every hand label removed: a user's corpus labelled only by the rules."""
+    from claimsift.data.dataset import write_dataset
+
+    rows = [{**r, "gold_label": None, "gold_spans": None} for r in read_jsonl(FIXTURES / "eval_sentences.jsonl")]
+    return write_dataset(tmp_path / "built-nogold", rows, [], {"name": "nogold"}, {}, "")
+
+
+def test_no_gold_scores_the_held_out_split_against_weak_labels_and_says_so(no_gold_dataset, tmp_path, capsys):
+    rows = split_rows(no_gold_dataset)
+    run = make_run(tmp_path / "run", TableClassifier({r["text"]: [r["weak_label"], 0.9] for r in rows}),
+                   no_gold_dataset)
+
+    m = evaluate(eval_cfg(f"run={run}"))  # split=gold, eval.truth=auto: the defaults
+
+    assert m["test/n"] == 6 and m["test/accuracy"] == 1.0  # the stub answers the weak labels
+    out = capsys.readouterr().out
+    banner = next(line for line in out.splitlines() if "WEAK LABELS" in line)
+    assert "has no hand labels for classify" in banner and "'test'" in banner and "not correctness" in banner
+    report = (run / "eval" / "test" / "report.md").read_text()
+    assert report.splitlines()[2].startswith("> **Truth = WEAK LABELS:") and "no hand labels" in report.splitlines()[2]
+    assert not (run / "eval" / "test" / "weak_reference.json").exists()  # the weak labels are the truth
+    # asked for hand labels explicitly: a clear error, not a fallback
+    with pytest.raises(ValueError, match="no sentence has a class annotation"):
+        evaluate(eval_cfg(f"run={run}", "eval.truth=gold"))
+
+
+def test_a_split_without_gold_is_scored_against_weak_labels_with_a_banner(no_gold_dataset, dataset, tmp_path,
+                                                                          capsys):
+    run = make_run(tmp_path / "run", TableClassifier({}), no_gold_dataset)
+    evaluate(eval_cfg(f"run={run}", "split=validation"))
+    assert "Truth = WEAK LABELS (no hand labels for classify in these 6 sentences)" in capsys.readouterr().out
+    assert "> **Truth = WEAK LABELS" in (run / "eval" / "val" / "report.md").read_text()
+    # hand labels present: no banner
+    gold_run = make_run(tmp_path / "gold-run", TableClassifier({}), dataset)
+    evaluate(eval_cfg(f"run={gold_run}", "split=validation"))
+    assert "WEAK LABELS" not in capsys.readouterr().out
+    assert "WEAK LABELS" not in (gold_run / "eval" / "val" / "report.md").read_text()
+
+
+def test_no_gold_and_no_held_out_split_says_what_to_do(tmp_path):
+    from claimsift.data.dataset import write_dataset
+
+    rows = [{**r, "gold_label": None, "gold_spans": None, "split": "train" if r["split"] == "test" else r["split"]}
+            for r in read_jsonl(FIXTURES / "eval_sentences.jsonl")]
+    dataset = write_dataset(tmp_path / "built", rows, [], {"name": "x"}, {}, "")
+    run = make_run(tmp_path / "run", TableClassifier({}), dataset)
+    with pytest.raises(ValueError, match="no hand labels for classify and no 'test' split.*split=validation"):
+        evaluate(eval_cfg(f"run={run}"))

@@ -26,9 +26,9 @@ from rich.console import Console
 from rich.table import Table
 
 from claimsift.config import CONFIG_DIR, seed_everything, set_verbosity
-from claimsift.evaluate.records import load_eval_set
+from claimsift.evaluate.records import EvalSet, load_eval_set
 from claimsift.evaluate.report import write_eval_dir
-from claimsift.evaluate.score import predict, score, weak_predictions
+from claimsift.evaluate.score import Predictions, predict, score, weak_predictions
 from claimsift.models.base import load_model
 
 
@@ -49,24 +49,32 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     info = read_run(run)
     task = info["task"]
     eval_set = load_eval_set(str(cfg.split), cfg.dataset or info.get("dataset"), task, cfg.eval.truth,
-                             source=cfg.eval.get("source"))
+                             source=cfg.eval.get("source"), held_out=cfg.splits.held_out)
     model = load_model(run / "model")
     if model.task != task:
         raise ValueError(f"{run}: run.json says task {task!r} but the model is a {model.task} model")
 
     texts = [r["text"] for r in eval_set.records]
     preds = predict(model, texts, cfg.eval.batch_size, desc=f"evaluate {eval_set.name}")
+    out_dir = Path(cfg.out_dir) if cfg.out_dir else run / "eval" / eval_set.name
+    return score_and_report(cfg, eval_set, preds, task, out_dir, title=f"{run.resolve().name} on {eval_set.name}",
+                            notes=[f"Run `{run}` ({info.get('model', '?')}, task {task}).", *eval_set.notes])
+
+
+def score_and_report(cfg: DictConfig, eval_set: EvalSet, preds: Predictions, task: str, out_dir: Path, *,
+                     title: str, notes: list[str], extra: dict | None = None) -> dict[str, float]:
+    """Score ``preds`` against ``eval_set``'s truth, write ``out_dir``, print the summary; return the metrics.
+
+    Against hand labels the weak labels are scored the same way as a reference (against
+    themselves they would say nothing). A weak truth's banner heads the report and stdout.
+    """
     kw = _score_kwargs(cfg)
     scored = score(eval_set.records, preds, eval_set.name, **kw)
-    # Scoring the weak labels against themselves says nothing: a reference only against hand labels.
     weak = weak_predictions(eval_set.records, task) if eval_set.truth == "gold" else None
     reference = score(eval_set.records, weak, eval_set.name, **kw) if weak is not None else None
-
-    out_dir = Path(cfg.out_dir) if cfg.out_dir else run / "eval" / eval_set.name
-    title = f"{run.resolve().name} on {eval_set.name}"
-    write_eval_dir(out_dir, scored, title=title, notes=[f"Run `{run}` ({info.get('model', '?')}, task {task}).",
-                                                        *eval_set.notes], reference=reference)
-    print_summary(scored.metrics, eval_set.name, task, title, out_dir)
+    write_eval_dir(out_dir, scored, title=title, notes=notes, reference=reference, extra=extra,
+                   banner=eval_set.banner)
+    print_summary(scored.metrics, eval_set.name, task, title, out_dir, banner=eval_set.banner)
     return scored.metrics
 
 
@@ -104,8 +112,9 @@ def _score_kwargs(cfg: DictConfig) -> dict:
             "calibration_bins": int(e.calibration_bins), "n_errors": int(e.n_errors)}
 
 
-def print_summary(metrics: dict[str, float], prefix: str, task: str, title: str, out_dir: Path) -> None:
-    """The headline numbers on stdout."""
+def print_summary(metrics: dict[str, float], prefix: str, task: str, title: str, out_dir: Path,
+                  banner: str | None = None) -> None:
+    """The headline numbers on stdout, under the banner (one line) when there is one."""
     t = Table(title=f"claimsift evaluate: {title} → {out_dir}")
     t.add_column("metric")
     t.add_column("value", justify="right")
@@ -116,7 +125,10 @@ def print_summary(metrics: dict[str, float], prefix: str, task: str, title: str,
         key = f"{prefix}/{k}"
         ci = f"[{metrics[key + '_lo']:.3f}, {metrics[key + '_hi']:.3f}]" if key + "_lo" in metrics else ""
         t.add_row(key, f"{metrics[key]:.3f}", ci)
-    Console().print(t)
+    console = Console()
+    if banner:
+        console.print(banner, style="bold yellow", soft_wrap=True, markup=False, highlight=False)
+    console.print(t)
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="evaluate", version_base="1.3")

@@ -28,8 +28,7 @@ from tqdm.auto import tqdm
 
 from claimsift.data.dataset import load_records
 from claimsift.evaluate.records import rows_to_eval_set
-from claimsift.evaluate.report import write_eval_dir
-from claimsift.evaluate.score import Predictions, predict, score, weak_predictions
+from claimsift.evaluate.score import Predictions, predict, score
 from claimsift.labels import CLASSES
 
 PREFIX = "cv"
@@ -40,7 +39,7 @@ def cross_validate(cfg: DictConfig) -> dict[str, float]:
 
     Raises ValueError with fewer than two groups or a bad ``cv`` value.
     """
-    from claimsift.evaluate import _score_kwargs, print_summary
+    from claimsift.evaluate import _score_kwargs, score_and_report
     from claimsift.train import fit_model
 
     task = cfg.task.name
@@ -90,13 +89,6 @@ def cross_validate(cfg: DictConfig) -> dict[str, float]:
         preds = from_proba(proba)
     else:
         preds = Predictions("extract", spans=spans)
-    kw = _score_kwargs(cfg)
-    scored = score(eval_set.records, preds, PREFIX, **kw)
-    # Scoring the weak labels against themselves says nothing: a reference only against hand labels.
-    weak = weak_predictions(eval_set.records, task) if eval_set.truth == "gold" else None
-    reference = score(eval_set.records, weak, PREFIX, **kw) if weak is not None else None
-
-    out_dir = Path(cfg.cv.out_dir)
     title = f"cross-validation by {key}: {task} / {cfg.model.name}"
     notes = [f"{len(folds)} folds, each holding out every sentence of one {key} value; the model is trained "
              f"on the other articles with `train.labels={cfg.train.labels}` and the predictions are pooled.",
@@ -105,9 +97,8 @@ def cross_validate(cfg: DictConfig) -> dict[str, float]:
              *eval_set.notes,
              "Per fold (" + folds[0]["headline"] + "): "
              + ", ".join(f"{f['held_out']} {f['value']:.3f} (n={f['n_test']})" for f in folds) + "."]
-    write_eval_dir(out_dir, scored, title=title, notes=notes, reference=reference, extra={"folds": folds})
-    print_summary(scored.metrics, PREFIX, task, title, out_dir)
-    return scored.metrics
+    return score_and_report(cfg, eval_set, preds, task, Path(cfg.cv.out_dir), title=title, notes=notes,
+                            extra={"folds": folds})
 
 
 def extra_rows(dirs: list[str], rows: list[dict]) -> list[dict]:

@@ -31,6 +31,7 @@ class EvalSet:
     records: list[dict]
     truth: str  # "gold" (hand labels) or "weak" (the label model's output)
     notes: list[str] = field(default_factory=list)
+    banner: str | None = None  # one line shown above the report and on stdout (set when the truth is weak)
 
 
 def split_name(split: str) -> str:
@@ -43,7 +44,7 @@ def split_name(split: str) -> str:
 
 
 def load_eval_set(split: str, dataset_dir: str | Path | None, task: str, truth: str = "auto",
-                  source: str | None = None) -> EvalSet:
+                  source: str | None = None, held_out: str = "test") -> EvalSet:
     """Records of ``split`` (train | validation | test | gold | a gold-format JSONL path) for ``task``.
 
     ``source`` keeps only the sentences of one source of a mixed dataset (its
@@ -51,6 +52,9 @@ def load_eval_set(split: str, dataset_dir: str | Path | None, task: str, truth: 
 
     ``truth``: ``gold`` keeps only hand-labeled sentences, ``weak`` scores against
     the weak labels, ``auto`` takes gold when the split has any and weak otherwise.
+    ``split=gold`` with ``auto`` on a dataset without hand labels for ``task``
+    scores the ``held_out`` split against the weak labels instead; the returned
+    set's ``banner`` says so whenever the truth is weak.
     Raises FileNotFoundError / ValueError with the file and the problem.
     """
     if truth not in ("auto", "gold", "weak"):
@@ -71,6 +75,8 @@ def load_eval_set(split: str, dataset_dir: str | Path | None, task: str, truth: 
         if not rows:
             raise ValueError(f"eval.source={source!r}: {dataset_dir} has sources {', '.join(sources)}")
     if split == "gold":
+        if truth == "auto" and not any(_truth_of(r, task, "gold") is not None for r in rows):
+            return _weak_instead_of_gold(rows, dataset_dir, task, held_out, source)
         records = [_from_row(r, truth="gold") for r in rows]
         es = _keep_annotated(EvalSet("gold" + (f"-{source}" if source else ""), records, "gold"), task)
         in_train = sum(1 for r in es.records if r["split"] == "train")
@@ -88,15 +94,19 @@ def load_eval_set(split: str, dataset_dir: str | Path | None, task: str, truth: 
     return rows_to_eval_set(rows, DATASET_SPLITS[split] + (f"-{source}" if source else ""), task, truth)
 
 
+WEAK_MEANS = "the scores measure agreement with the labeling functions, not correctness"
+
+
 def rows_to_eval_set(rows: list[dict], name: str, task: str, truth: str) -> EvalSet:
     """Dataset rows → an EvalSet scored against gold (``auto``: when any row has it) or weak labels."""
     has_gold = any(_truth_of(r, task, "gold") is not None for r in rows)
+    asked = truth
     if truth == "auto":
         truth = "gold" if has_gold else "weak"
     es = _keep_annotated(EvalSet(name, [_from_row(r, truth) for r in rows], truth), task)
     if truth == "weak":
-        es.notes.append("Truth = **weak labels** (no hand labels used): this measures agreement with the "
-                        "labeling functions, not correctness.")
+        why = "eval.truth=weak" if asked == "weak" else f"no hand labels for {task} in these {len(rows)} sentences"
+        es.banner = f"Truth = WEAK LABELS ({why}): {WEAK_MEANS}."
     else:
         es.notes.append(f"Truth = hand labels ({len(es.records)} of {len(rows)} sentences have them).")
     return es
@@ -135,6 +145,20 @@ def read_gold_file(path: str | Path) -> list[dict]:
     if not out:
         raise ValueError(f"{path}: no records")
     return out
+
+
+def _weak_instead_of_gold(rows: list[dict], dataset_dir, task: str, held_out: str, source: str | None) -> EvalSet:
+    """``split=gold`` on a dataset with no hand labels for ``task``: its held-out split against the weak labels."""
+    where = f"{dataset_dir}" + (f" (source {source})" if source else "")
+    kept = [r for r in rows if r.get("split") == held_out]
+    if not kept:
+        raise ValueError(f"{where} has no hand labels for {task} and no {held_out!r} split to score against "
+                         f"the weak labels: pass split=validation (or train) eval.truth=weak")
+    es = rows_to_eval_set(kept, DATASET_SPLITS.get(held_out, held_out) + (f"-{source}" if source else ""),
+                          task, "weak")
+    es.banner = (f"Truth = WEAK LABELS: {where} has no hand labels for {task}, so the held-out split "
+                 f"{held_out!r} is scored against the weak labels instead: {WEAK_MEANS}.")
+    return es
 
 
 def _truth_of(row: dict, task: str, truth: str):

@@ -34,8 +34,11 @@ def prediction_rows(scored: Scored) -> list[dict]:
 
 
 def write_eval_dir(out_dir: str | Path, scored: Scored, *, title: str, notes: list[str],
-                   reference: Scored | None = None, extra: dict | None = None) -> Path:
-    """Write metrics, report and plots of ``scored`` into ``out_dir`` atomically; return the folder."""
+                   reference: Scored | None = None, extra: dict | None = None, banner: str | None = None) -> Path:
+    """Write metrics, report and plots of ``scored`` into ``out_dir`` atomically; return the folder.
+
+    ``banner`` (what the truth was, when it is not hand labels) heads the report.
+    """
     out_dir = Path(out_dir)
     with atomic_path(out_dir, is_dir=True) as tmp:
         write_json(tmp / METRICS_FILE, scored.metrics)
@@ -49,15 +52,18 @@ def write_eval_dir(out_dir: str | Path, scored: Scored, *, title: str, notes: li
         if extra:
             write_json(tmp / "details.json", extra)
         (tmp / "report.md").write_text(render_report(scored, title=title, notes=notes, reference=reference,
-                                                     plots=[p.name for p in plots]), encoding="utf-8")
+                                                     plots=[p.name for p in plots], banner=banner),
+                                       encoding="utf-8")
     return out_dir
 
 
 def render_report(scored: Scored, *, title: str, notes: list[str], reference: Scored | None,
-                  plots: list[str]) -> str:
-    """The markdown report of one evaluation."""
+                  plots: list[str], banner: str | None = None) -> str:
+    """The markdown report of one evaluation, headed by ``banner`` when there is one."""
     m, p = scored.metrics, scored.prefix
     lines = [f"# {title}", ""]
+    if banner:
+        lines += [f"> **{banner}**", ""]
     lines += [f"- {n}" for n in notes]
     lines += [f"- Sentences scored: {int(m[f'{p}/n'])}. Intervals: 95% bootstrap over sentences.", ""]
     if scored.task == "classify":
