@@ -46,7 +46,7 @@ def _report_import(counts: dict, folder: str, out: str, policy: str) -> None:
         print(f"{counts['unlabeled_sentences']} sentences have no Label: `claimsift gold check` will flag them")
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="claimsift brat", description=__doc__.split("\n\n")[1],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -63,7 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     im.add_argument("--attr", choices=ATTR_MODES, default="sentence")
     pn = sub.add_parser("polnear", help="moved: claimsift label data=polnear")
     pn.add_argument("overrides", nargs="*")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     if args.command == "polnear":
         print(POLNEAR_MOVED, file=sys.stderr)
         return 2

@@ -130,7 +130,7 @@ def print_tables(tables: dict[str, list[dict]], split: str) -> None:
         out.print(t)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="claimsift compare", description=__doc__.split("\n\n")[0])
     parser.add_argument("runs", nargs="+", type=Path, help="run folders (models/<task>-<model>-<data>-...)")
     parser.add_argument("--split", default="gold", help="train | validation | test | gold | a gold-format JSONL")
@@ -138,7 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reevaluate", action="store_true", help="evaluate every run again")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         help="an evaluate config override for runs evaluated here, e.g. --set eval.n_resamples=200")
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
         tables = compare(args.runs, args.split, reevaluate=args.reevaluate, overrides=args.overrides)
     except (FileNotFoundError, ValueError) as exc:

@@ -80,3 +80,41 @@ def test_every_reader_of_a_built_dataset_reads_it_the_same_way(tmp_path):
                    lambda p: to_standoff(p, tmp_path / "labels.tsv", tmp_path / "s2.jsonl")):
         with pytest.raises(FileNotFoundError, match="no sentences.jsonl here"):
             reader(tmp_path / "empty")
+
+
+# ---------------------------------------------------------------- the README's stage table is the code's
+
+def stage_table() -> list[tuple[str, list[str]]]:
+    """(stage, [command, ...]) per row of the README's stage table, in order."""
+    import re
+
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Stages", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| stage ")]
+    out = []
+    for line in rows:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        out.append((cells[0], re.findall(r"`(claimsift [^`]*)`", cells[1])))
+    return out
+
+
+def test_readme_stage_table_lists_every_entry_point_and_only_those():
+    assert [stage for stage, _ in stage_table()] == list(STAGES)
+
+
+@pytest.mark.parametrize("stage, commands", stage_table())
+def test_readme_stage_commands_parse(stage, commands):
+    import importlib
+    import shlex
+
+    from claimsift.config import compose
+
+    assert commands, f"{stage}: no example command"
+    for command in commands:
+        words = shlex.split(command)
+        assert words[:2] == ["claimsift", stage] and "..." not in command, command
+        module = importlib.import_module(STAGES[stage])
+        if hasattr(module, "_parser"):  # argparse stages
+            module._parser().parse_args(words[2:])
+        else:  # Hydra stages: the overrides compose with the stage's config
+            compose(stage, words[2:])
