@@ -91,6 +91,22 @@ def check_standoff(records: Iterable[dict], texts: dict[str, str]) -> list[str]:
     return problems
 
 
+def brat_texts(root: str | Path, doc_ids: set[str]) -> dict[str, str]:
+    """doc_id → text of the wanted documents in the brat compartments under ``root`` (PolNeAR's layout)."""
+    from claimsift.data.brat import document_files
+
+    texts = {}
+    for folder in sorted(p for p in Path(root).iterdir() if p.is_dir()):
+        try:
+            text_dir, _ = document_files(folder)
+        except FileNotFoundError:
+            continue
+        for f in text_dir.glob("*.txt"):
+            if f.stem in doc_ids:
+                texts[f.stem] = f.read_text(encoding="utf-8")
+    return texts
+
+
 def join_standoff(sentences: list[dict], records: list[dict]) -> tuple[int, list[str]]:
     """Set ``gold_label`` (and ``gold_note``) of the sentences the records point at.
 

@@ -105,36 +105,23 @@ def _check(paths: list[str], articles_path: str | None) -> int:
         return 1
     articles = load_articles(articles_path) if articles_path else None
     n, problems = check_files(files, articles)
-    for line in problems:
-        print(line, file=sys.stderr)
-    verdict = f"{len(problems)} problem(s)" if problems else "ok"
-    print(f"checked {n} gold records in {len(files)} file(s): {verdict}")
-    return 1 if problems else 0
+    return _report(problems, f"checked {n} gold records in {len(files)} file(s)")
 
 
 def _check_standoff(path: str, texts_path: str) -> int:
-    from claimsift.data.brat import document_files
-    from claimsift.data.standoff import check_standoff, read_standoff
+    from claimsift.data.standoff import brat_texts, check_standoff, read_standoff
 
     records, problems = read_standoff(path)
-    root = Path(texts_path)
-    if not root.is_dir():
+    if not Path(texts_path).is_dir():
         problems.append(f"{texts_path}: no such folder: standoff offsets cannot be checked (give --texts)")
-        texts = {}
     else:
-        wanted = {r["doc_id"] for r in records}
-        texts = {}
-        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-            try:
-                text_dir, _ = document_files(folder)
-            except FileNotFoundError:
-                continue
-            for f in text_dir.glob("*.txt"):
-                if f.stem in wanted:
-                    texts[f.stem] = f.read_text(encoding="utf-8")
-        problems += check_standoff(records, texts)
+        problems += check_standoff(records, brat_texts(texts_path, {r["doc_id"] for r in records}))
+    return _report(problems, f"checked {len(records)} standoff labels in {path} against {texts_path}")
+
+
+def _report(problems: list[str], checked: str) -> int:
+    """One line per problem on stderr, the verdict on stdout; the exit code (1 when any problem)."""
     for line in problems:
         print(line, file=sys.stderr)
-    verdict = f"{len(problems)} problem(s)" if problems else "ok"
-    print(f"checked {len(records)} standoff labels in {path} against {texts_path}: {verdict}")
+    print(f"{checked}: {f'{len(problems)} problem(s)' if problems else 'ok'}")
     return 1 if problems else 0

@@ -15,6 +15,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from claimsift.data import ingest
+from claimsift.data.gold import check_label
 from claimsift.data.ingest import RawArticle, Skipped
 from claimsift.data.pipeline import process_article
 from claimsift.labels import ALLEGATION, CLASSES
@@ -83,11 +84,7 @@ def predict_texts(texts: Sequence[str], classifier=None, extractor=None):
 
 def check_classes(classes: Iterable[str], where: str) -> list[str]:
     """``classes`` as a list if every one is a known class; ValueError naming ``where`` otherwise."""
-    classes = list(classes)
-    unknown = [c for c in classes if c not in CLASSES]
-    if unknown:
-        raise ValueError(f"{where}: model predicts unknown classes {unknown} (expected {', '.join(CLASSES)})")
-    return classes
+    return [check_label(c, f"{where}: model predicts a class") for c in classes]
 
 
 def clean_spans(sentence: str, spans: Sequence[dict]) -> list[dict]:
