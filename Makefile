@@ -31,8 +31,9 @@ $(VENV)/.installed: pyproject.toml
 # report and export the predictions to brat.
 RUNS = models/classify-baseline-mix-latest models/classify-transformer-mix-latest \
        models/extract-baseline-mix-latest models/extract-transformer-mix-latest
-DEMO_CAP = train.max_sentences=1500 model.params.epochs=2
-DEMO_EXTRACT_CAP = train.max_sentences=1500 model.extract.epochs=2 model.extract.early_stopping_patience=2
+DEMO_CAP = train.max_sentences=1200 train.max_validation=800 model.params.epochs=2
+DEMO_EXTRACT_CAP = train.max_sentences=1200 train.max_validation=800 model.extract.epochs=2 \
+                   model.extract.early_stopping_patience=2
 
 demo: install
 	$(CLI) label data=mix
@@ -42,8 +43,9 @@ demo: install
 	$(CLI) train task=extract model=baseline train.max_sentences=4000
 	$(CLI) train task=extract model=transformer $(DEMO_EXTRACT_CAP)
 	$(CLI) compare $(RUNS) --split test
-	$(CLI) predict input=seeds output=predictions/seeds.jsonl report=predictions/seeds.html
-	@if [ -d ../shared/corpus ]; then $(CLI) predict input=../shared/corpus output=predictions/corpus.jsonl \
+	$(CLI) predict input=seeds output=predictions/seeds.jsonl report=predictions/seeds.html predict.resume=false \
+	  classify_run=models/classify-baseline-mix-latest extract_run=models/extract-baseline-mix-latest
+	@if [ -d ../shared/corpus ]; then $(CLI) predict input=../shared/corpus output=predictions/corpus.jsonl predict.resume=false \
 	  report=predictions/corpus.html; fi
 	$(CLI) brat export predictions/seeds.jsonl predictions/brat-seeds
 

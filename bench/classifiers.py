@@ -96,10 +96,10 @@ def run_design(name: str, runs_dir: Path, extra: list[str], n_resamples: int) ->
 
 
 def prediction_speed(run: Path) -> float:
-    from claimsift.evaluate.records import read_dataset
+    from claimsift.data.dataset import load_records
     from claimsift.models.base import load_model
 
-    rows = [r for r in read_dataset("data/built/mix") if r.get("source") == "polnear" and r["split"] == "validation"]
+    rows = [r for r in load_records("data/built/mix") if r.get("source") == "polnear" and r["split"] == "validation"]
     texts = [r["text"] for r in rows]
     model = load_model(Path(run) / "model")
     model.predict_proba(texts[:64])  # warm-up

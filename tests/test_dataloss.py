@@ -276,7 +276,7 @@ def test_two_predict_processes_on_one_output(models_dir, tmp_path):
 # ---------------------------------------------------------------- 4. segmenting is linear in a line's length
 
 @pytest.mark.timeout(180)
-def test_a_two_megabyte_line_segments_quickly_with_exact_offsets():
+def test_a_two_megabyte_line_segments_quickly_with_exact_offsets(capsys):
     sentence = "The minister said the bridge will reopen on Monday, officials told reporters. "
     text = "Title line\n" + (sentence * (2_000_000 // len(sentence) + 1))[:2_000_000] + "\nLast line."
     t0 = time.perf_counter()
@@ -286,6 +286,7 @@ def test_a_two_megabyte_line_segments_quickly_with_exact_offsets():
     assert all(a.end <= b.start for a, b in zip(sents, sents[1:]))
     assert "".join(s.text for s in sents).replace(" ", "") == text.replace(" ", "").replace("\n", "")
     assert sum(s.text.count("officials told reporters.") for s in sents) == text.count("officials told reporters.")
+    assert "segment" in capsys.readouterr().err, "a huge text shows its own progress"
     print(f"2 MB line: {len(sents)} sentences in {seconds:.1f} s")
 
 

@@ -320,3 +320,18 @@ def test_transformer_training_is_quiet_unless_verbose(dataset, tmp_path, tiny_be
         assert bars == {"train", "validate"}
         run = run_dirs(tmp_path)[0]
         assert "eval_macro_f1" in (run / "train.log").read_text(), "the Trainer's numbers still reach train.log"
+
+
+def test_validation_cap_samples_the_validation_split(dataset, tmp_path):
+    from claimsift.train import sample_examples
+    from claimsift.train.data import examples
+
+    records = [{"text": f"s{i}", "gold_label": "background", "weak_label": "background", "sent_id": f"d:{i}"}
+               for i in range(10)]
+    ex = examples(records, "classify", "weak")
+    small = sample_examples(ex, 4, seed=3)
+    assert len(small) == 4 and small.sent_ids == sorted(small.sent_ids, key=lambda s: int(s.split(":")[1]))
+    assert sample_examples(ex, 4, seed=3).sent_ids == small.sent_ids and sample_examples(ex, None, 3) is ex
+    train(cfg_for(dataset, tmp_path, "train.max_validation=1"))
+    data = json.loads(next(p for p in tmp_path.iterdir() if not p.is_symlink()).joinpath("data.json").read_text())
+    assert data["n_validation"] == 1

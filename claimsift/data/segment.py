@@ -40,18 +40,36 @@ def _segmenter():
     return pysbd.Segmenter(language="en", clean=False)
 
 
+# Texts longer than this get a progress bar of their own (characters segmented): a huge single
+# article is otherwise one silent step of the stage's per-article bar.
+PROGRESS_CHARS = 1_000_000
+
+
 def segment(text: str) -> list[Sentence]:
     """Sentences of ``text`` in order; every paragraph line break is a boundary."""
     out: list[Sentence] = []
     pos = 0
+    bar = None
+    if len(text) > PROGRESS_CHARS:
+        import sys
+
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(text), unit="char", unit_scale=True, desc="segment", file=sys.stderr, leave=False)
     for line in text.split("\n"):
         line_start = pos
         pos += len(line) + 1
         for piece_start, piece in pieces(line, MAX_PIECE):
+            if bar is not None:
+                bar.update(len(piece))
             if not piece.strip():
                 continue
             for s, e in _locate(piece, _segmenter().segment(piece)):
                 out.append(Sentence(line_start + piece_start + s, line_start + piece_start + e, piece[s:e]))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
     return out
 
 

@@ -51,7 +51,8 @@ def train(cfg: DictConfig) -> float:
 
     splits = load_splits(cfg)
     train_ex = training_examples(cfg, splits["train"])
-    val_ex = examples(splits["validation"], task, cfg.train.labels)
+    val_ex = sample_examples(examples(splits["validation"], task, cfg.train.labels),
+                             cfg.train.get("max_validation"), cfg.seed)
 
     with run_folder(cfg.out_root, task, cfg.model.name, cfg.data.name) as run:
         log.info("task=%s model=%s seed=%s labels=%s: %d training sentences (%s), %d validation",
@@ -102,6 +103,17 @@ def validation_metrics(cfg: DictConfig, model, val_records: list[dict]) -> dict[
                  confidence=cfg.val.confidence, calibration_bins=cfg.val.calibration_bins, n_errors=0).metrics
 
 
+def sample_examples(ex: Examples, cap, seed: int) -> Examples:
+    """At most ``cap`` examples (None: all): a seeded sample in dataset order, every source and class in proportion."""
+    if cap is None or int(cap) >= len(ex):
+        return ex
+    import numpy as np
+
+    keep = np.sort(np.random.RandomState(seed).choice(len(ex), int(cap), replace=False))
+    return Examples([ex.texts[i] for i in keep], [ex.targets[i] for i in keep],
+                    None if ex.soft is None else ex.soft[keep], [ex.sent_ids[i] for i in keep], ex.nested_spans)
+
+
 def training_examples(cfg: DictConfig, train_records: list[dict]) -> Examples:
     """The training split's examples under ``train.labels``, sampled down to ``train.max_sentences``.
 
@@ -110,13 +122,7 @@ def training_examples(cfg: DictConfig, train_records: list[dict]) -> Examples:
     task = cfg.task.name
     soft = bool(cfg.train.soft_targets) and task == "classify"
     ex = examples(train_records, task, cfg.train.labels, soft_targets=soft)
-    if cfg.train.max_sentences is not None and int(cfg.train.max_sentences) < len(ex):
-        # A seeded sample, in dataset order, so a cap keeps every source and class in proportion.
-        import numpy as np
-
-        keep = np.sort(np.random.RandomState(cfg.seed).choice(len(ex), int(cfg.train.max_sentences), replace=False))
-        ex = Examples([ex.texts[i] for i in keep], [ex.targets[i] for i in keep],
-                      None if ex.soft is None else ex.soft[keep], [ex.sent_ids[i] for i in keep], ex.nested_spans)
+    ex = sample_examples(ex, cfg.train.max_sentences, cfg.seed)
     if not len(ex):
         raise ValueError(f"train.labels={cfg.train.labels}: no {cfg.splits.train!r} sentence of "
                          f"{cfg.dataset_dir} has such labels")
