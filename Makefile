@@ -31,8 +31,8 @@ $(VENV)/.installed: pyproject.toml
 # report and export the predictions to brat.
 RUNS = models/classify-baseline-mix-latest models/classify-transformer-mix-latest \
        models/extract-baseline-mix-latest models/extract-transformer-mix-latest
-DEMO_CAP = train.max_sentences=1200 train.max_validation=800 model.params.epochs=2
-DEMO_EXTRACT_CAP = train.max_sentences=1200 train.max_validation=800 model.extract.epochs=2 \
+DEMO_CAP = train.max_sentences=2500 train.max_validation=800 model.params.epochs=2
+DEMO_EXTRACT_CAP = train.max_sentences=2000 train.max_validation=800 model.extract.epochs=2 \
                    model.extract.early_stopping_patience=2
 
 demo: install

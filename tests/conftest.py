@@ -39,3 +39,25 @@ def tiny_bert(tmp_path_factory):
                          intermediate_size=64, max_position_embeddings=128)).save_pretrained(path)
     tok.save_pretrained(path)
     return path
+
+
+@pytest.fixture
+def models_dir(tmp_path) -> Path:
+    """A models folder with one stub classify run and one stub extract run (tests/fixtures/predict_stub_models.py)."""
+    import sys
+
+    sys.path.insert(0, str(FIXTURES))
+    from predict_stub_models import StubClassifier, StubExtractor, make_run
+
+    models = tmp_path / "models"
+    make_run(models, "classify", StubClassifier(), "2024-01-01T00:00:00")
+    make_run(models, "extract", StubExtractor(), "2024-01-01T00:00:00")
+    return models
+
+
+def stub_predict_cfg(models_dir: Path, input, output, *overrides: str):
+    """The predict config for the stub runs of ``models_dir``, progress bars off."""
+    from claimsift.config import compose
+
+    return compose("predict", [f"input={input}", f"output={output}", f"models_dir={models_dir}",
+                               "predict.progress=false", *overrides])

@@ -53,7 +53,9 @@ def check_segments(text: str, sents) -> None:
 @FUZZ
 @given(texts)
 def test_segment_offsets_give_the_text_back(text):
-    check_segments(text, segment(text))
+    sents = segment(text)
+    check_segments(text, sents)
+    assert all(text[s.start:s.end] == s.text for s in sents)
 
 
 @FUZZ

@@ -23,22 +23,14 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ARTICLES = FIXTURES / "predict_articles"
 sys.path.insert(0, str(FIXTURES))  # the stub models must be importable by load_model
 
+from conftest import stub_predict_cfg  # noqa: E402
 from predict_stub_models import StubClassifier, StubExtractor, make_run  # noqa: E402
 
 ALL_DOCS = {"alpha", "beta", "g1", "g2", "d1", "d2"}
 
 
-@pytest.fixture
-def models_dir(tmp_path) -> Path:
-    models = tmp_path / "models"
-    make_run(models, "classify", StubClassifier(), "2024-01-01T00:00:00")
-    make_run(models, "extract", StubExtractor(), "2024-01-01T00:00:00")
-    return models
-
-
 def make_cfg(models_dir: Path, input, output, *overrides: str):
-    return compose("predict", [f"input={input}", f"output={output}", f"models_dir={models_dir}",
-                               "predict.progress=false", *overrides])
+    return stub_predict_cfg(models_dir, input, output, *overrides)
 
 
 def check_offsets(output: Path) -> list[dict]:
