@@ -127,7 +127,6 @@ described condemned alleged suspected believed""".split())
 QUOTE_MARKS = frozenset("\"“”")
 
 
-@lru_cache(maxsize=200_000)
 def _word_features(word: str, prefix: str) -> tuple[str, ...]:
     """The shape features of one word, named with ``prefix`` (its position relative to the token)."""
     lower = word.lower()
@@ -145,33 +144,62 @@ def _word_features(word: str, prefix: str) -> tuple[str, ...]:
     return tuple(f)
 
 
-@lru_cache(maxsize=200_000)
 def _own_features(word: str) -> tuple[str, ...]:
     quote = ("quote",) if word in "\"“”‘’'" else ()
     return (f"suffix3={word[-3:].lower()}", f"prefix2={word[:2].lower()}", *quote, *_word_features(word, ""))
 
 
-def token_features(tokens: list[tuple[str, int, int]], window: int) -> list[list[str]]:
-    """CRF features of each word token, as feature names: its own shape and the words around it.
+def _encode(names) -> tuple[bytes, ...]:
+    return tuple(name.encode("utf-8") for name in names)
 
-    Built from per-word caches (a news vocabulary repeats), so feature
-    extraction no longer bounds prediction speed.
+
+@lru_cache(maxsize=100_000)
+def _word_views(word: str, window: int) -> tuple[tuple[bytes, ...], ...]:
+    """Every way a token can see ``word``: as itself, then from d words to its right (``-d:``) and left (``+d:``).
+
+    (own, -1, +1, -2, +2, ...), already UTF-8: a news vocabulary repeats, so
+    each word is described and encoded once, not once per token.
+    """
+    views = [_encode(_own_features(word))]
+    for d in range(1, window + 1):
+        views += [_encode(_word_features(word, f"-{d}:")), _encode(_word_features(word, f"+{d}:"))]
+    return tuple(views)
+
+
+_MAX_POSITION = 10
+_HEADS = [(b"bias", f"position={i}".encode()) for i in range(_MAX_POSITION + 1)]
+_QUOTES_BEFORE = (b"quotes_before",)
+
+
+def token_features(tokens: list[tuple[str, int, int]], window: int) -> list[tuple[bytes, ...]]:
+    """CRF features of each word token, as crfsuite attribute names (UTF-8 bytes).
+
+    Per token, in this order: ``bias``, ``position=<min(i, 10)>``, its own
+    shape (suffix, prefix, quote mark, lower-case form, title / upper / digit /
+    punct / cue word), then for d = 1 .. ``window`` the shape of the word d to
+    the left (``-d:``) and d to the right (``+d:``) or ``-d:edge`` / ``+d:edge``,
+    and ``quotes_before`` inside an open quotation (an odd number of quote
+    marks before the token). Built column by column from per-word caches and
+    handed to crfsuite as bytes, which it takes without re-encoding: this is
+    what keeps the CRF's prediction fast (bench/crf.py).
     """
     words = [t for t, _, _ in tokens]
     n = len(words)
-    feats = []
-    inside_quote = False  # an odd number of quote marks before this token
-    for i, w in enumerate(words):
-        f = ["bias", f"position={min(i, 10)}", *_own_features(w)]
-        for d in range(1, window + 1):
-            f.extend(_word_features(words[i - d], f"-{d}:") if i - d >= 0 else (f"-{d}:edge",))
-            f.extend(_word_features(words[i + d], f"+{d}:") if i + d < n else (f"+{d}:edge",))
-        if inside_quote:
-            f.append("quotes_before")
-        if w in QUOTE_MARKS:
-            inside_quote = not inside_quote
-        feats.append(f)
-    return feats
+    views = [_word_views(w, window) for w in words]
+    heads = _HEADS[:n] if n <= len(_HEADS) else _HEADS + [_HEADS[-1]] * (n - len(_HEADS))
+    columns = [heads, [v[0] for v in views]]
+    for d in range(1, window + 1):
+        left_edge, right_edge = (f"-{d}:edge".encode(),), (f"+{d}:edge".encode(),)
+        columns.append([left_edge] * min(d, n) + [v[2 * d - 1] for v in views[:max(n - d, 0)]])
+        columns.append([v[2 * d] for v in views[d:]] + [right_edge] * min(d, n))
+    if QUOTE_MARKS.intersection(words):
+        inside, quoted = False, []
+        for w in words:
+            quoted.append(_QUOTES_BEFORE if inside else ())
+            if w in QUOTE_MARKS:
+                inside = not inside
+        columns.append(quoted)
+    return [sum(row, ()) for row in zip(*columns)]
 
 
 class CrfSpanModel(JoblibSaved, SpanModel):
@@ -214,32 +242,32 @@ class CrfSpanModel(JoblibSaved, SpanModel):
         return self.crf_.tagger_
 
     def predict_proba(self, texts: Sequence[str]) -> list[np.ndarray]:
-        import pycrfsuite
-
+        """Per sentence, a (tokens, tags) array of each tag's marginal probability (0 for a tag the CRF never saw)."""
         tagger, out = self._tagger(), []
+        known = set(tagger.labels())
         for text in texts:
             toks = tokenize(text)
             if not toks:
                 out.append(np.zeros((0, len(self.tags_))))
                 continue
-            tagger.set(pycrfsuite.ItemSequence(token_features(toks, self.window)))
-            known = set(tagger.labels())
+            tagger.set(token_features(toks, self.window))
             out.append(np.array([[tagger.marginal(tag, i) if tag in known else 0.0 for tag in self.tags_]
                                  for i in range(len(toks))]))
         return out
 
     def predict(self, texts: Sequence[str]) -> list[list[dict]]:
-        import pycrfsuite
-
+        """Per sentence, its spans (repaired BIO, grouped into attributions), each scored by its tokens' marginals."""
         tagger, out = self._tagger(), []
         for text in texts:
             toks = tokenize(text)
             if not toks:
                 out.append([])
                 continue
-            tagger.set(pycrfsuite.ItemSequence(token_features(toks, self.window)))
-            tags = tagger.tag()  # the Viterbi path of the sequence just set
+            # The feature rows go straight to crfsuite: an ItemSequence would be one more copy of them.
+            tags = tagger.tag(token_features(toks, self.window))  # sets the sequence, returns its Viterbi path
+            if tags.count("O") == len(tags):  # no span: most news sentences, nothing to decode
+                out.append([])
+                continue
             scores = [tagger.marginal(t, i) if t != "O" else 1.0 for i, t in enumerate(tags)]  # spans' tokens only
             out.append(bio_to_spans(text, toks, tags, scores))
         return out
-

@@ -1,0 +1,151 @@
+"""CRF extraction speed: sentences/s of ``CrfSpanModel.predict`` on PolNeAR dev sentences, median of repeats.
+
+    .venv/bin/python bench/crf.py                                   # the current code, 7 repeats
+    .venv/bin/python bench/crf.py --against HEAD --repeats 9         # before (a git ref) / after, alternating
+
+Times ``predict`` alone (the sentences are read first): tokenising, feature
+names, crfsuite tagging and marginals, BIO → spans decoding, with the
+per-word caches warm (one untimed pass first), as ``claimsift predict`` runs
+over a corpus. ``--against REF`` loads ``claimsift/models/baseline.py`` as it
+is at REF and times its ``predict`` on the same fitted model, alternating
+with the current one in the same process so that other jobs on the shared
+cores weigh on both alike; it fails unless both give identical spans. Also
+times each phase of the current code once. Writes bench/results/crf.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from claimsift.data.tokens import bio_to_spans, tokenize  # noqa: E402
+from claimsift.io import read_jsonl  # noqa: E402
+from claimsift.models import load_model  # noqa: E402
+from claimsift.models.baseline import token_features  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = 5000  # sentences/s (issue 13)
+
+
+def load_texts(path: str, source: str | None, split: str | None, limit: int | None) -> list[str]:
+    """Sentence texts of ``path`` (a sentences.jsonl) from one source and split, in file order."""
+    texts = [r["text"] for r in read_jsonl(path)
+             if (source is None or r.get("source") == source) and (split is None or r.get("split") == split)]
+    if not texts:
+        raise SystemExit(f"bench/crf.py: no sentences of source {source!r}, split {split!r} in {path}")
+    return texts[:limit]
+
+
+def module_at(ref: str):
+    """``claimsift/models/baseline.py`` as it is at git ``ref``, imported under another name."""
+    source = subprocess.run(["git", "show", f"{ref}:claimsift/models/baseline.py"], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout
+    path = Path(tempfile.mkdtemp()) / "baseline_at_ref.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("baseline_at_ref", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def rate(predict, texts: list[str]) -> float:
+    t0 = time.perf_counter()
+    predict(texts)
+    return len(texts) / (time.perf_counter() - t0)
+
+
+def phases(model, texts: list[str]) -> dict[str, float]:
+    """Seconds of each phase of the current ``predict`` over ``texts`` (one pass, caches warm)."""
+    tagger = model._tagger()
+    t0 = time.perf_counter()
+    toks = [tokenize(t) for t in texts]
+    t1 = time.perf_counter()
+    feats = [token_features(tk, model.window) for tk in toks if tk]
+    t2 = time.perf_counter()
+    tagged = []
+    for f in feats:
+        tags = tagger.tag(f)
+        tagged.append((tags, [tagger.marginal(t, i) if t != "O" else 1.0 for i, t in enumerate(tags)]
+                       if tags.count("O") < len(tags) else None))
+    t3 = time.perf_counter()
+    for text, tk, (tags, scores) in zip((t for t, k in zip(texts, toks) if k), (k for k in toks if k), tagged):
+        if scores is not None:
+            bio_to_spans(text, tk, tags, scores)
+    t4 = time.perf_counter()
+    return {"tokenize": t1 - t0, "features": t2 - t1, "crfsuite": t3 - t2, "decode": t4 - t3}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--run", default="models/extract-baseline-mix-latest", help="a CRF extract run folder")
+    ap.add_argument("--data", default="data/built/mix/sentences.jsonl")
+    ap.add_argument("--source", default="polnear", help="only this source's sentences ('' for all)")
+    ap.add_argument("--split", default="validation", help="only this split ('' for all)")
+    ap.add_argument("--limit", type=int, default=None, help="at most this many sentences")
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--against", default=None, help="a git ref: time its CrfSpanModel.predict too, alternating")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "crf.json"))
+    args = ap.parse_args(argv)
+
+    texts = load_texts(args.data, args.source or None, args.split or None, args.limit)
+    model = load_model(Path(args.run) / "model")
+    if type(model).__name__ != "CrfSpanModel":
+        raise SystemExit(f"bench/crf.py: {args.run} holds a {type(model).__name__}, not a CrfSpanModel")
+    impls = {"current": model.predict}
+    if args.against:
+        old = module_at(args.against)
+        impls[args.against] = lambda batch: old.CrfSpanModel.predict(model, batch)
+
+    outputs = {name: predict(texts) for name, predict in impls.items()}  # warms the caches
+    identical = all(out == outputs["current"] for out in outputs.values())
+    rates: dict[str, list[float]] = {name: [] for name in impls}
+    for r in range(args.repeats):
+        order = list(impls) if r % 2 == 0 else list(impls)[::-1]
+        for name in order:
+            rates[name].append(rate(impls[name], texts))
+    medians = {name: statistics.median(v) for name, v in rates.items()}
+
+    result = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores (shared), python {platform.python_version()}",
+        "command": "bench/crf.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "run": str(Path(args.run).resolve().name), "data": args.data, "source": args.source, "split": args.split,
+        "sentences": len(texts), "tokens": sum(len(tokenize(t)) for t in texts), "repeats": args.repeats,
+        "sentences_per_second": {name: round(m, 1) for name, m in medians.items()},
+        "all_rates": {name: [round(x, 1) for x in v] for name, v in rates.items()},
+        "phases_seconds": {k: round(v, 4) for k, v in phases(model, texts).items()},
+        "target": TARGET,
+    }
+    if args.against:
+        result["ratio_current_over_against"] = round(medians["current"] / medians[args.against], 3)
+        result["identical_predictions"] = identical
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+    print(f"{len(texts)} sentences ({result['tokens']} tokens) from {args.data} [{args.source or 'all'} / "
+          f"{args.split or 'all'}], {args.repeats} repeats, run {result['run']}")
+    for name, m in medians.items():
+        print(f"  {name}: {m:,.0f} sentences/s (median; {min(rates[name]):,.0f} to {max(rates[name]):,.0f})")
+    if args.against:
+        print(f"  current / {args.against}: {result['ratio_current_over_against']:.2f}x; identical predictions: "
+              f"{identical}")
+    print("  phases (s): " + ", ".join(f"{k} {v:.3f}" for k, v in result["phases_seconds"].items()))
+    print(f"  wrote {args.out}")
+    if not identical:
+        print("bench/crf.py: the implementations' predictions differ", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
