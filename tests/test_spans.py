@@ -89,3 +89,20 @@ def test_group_attributions_ties_sources_and_contents_to_their_cues():
     credit = make_spans("Militias deployed snipers - Reuters", [{"CONTENT": "Militias deployed snipers",
                                                                   "SOURCE": "Reuters"}])
     assert {s["attr"] for s in group_attributions([{**s, "attr": None} for s in credit])} == {0}
+
+
+def test_a_quote_split_around_its_cue_is_one_attribution_and_unknown_tags_close_a_span():
+    from claimsift.data.tokens import bio_to_spans
+
+    text = "“We will stay,” the mayor said, “until the end.”"
+    toks = tokenize(text)
+    tags = ["B-CONTENT", "I-CONTENT", "I-CONTENT", "I-CONTENT", "I-CONTENT", "I-CONTENT", "B-SOURCE", "I-SOURCE",
+            "B-CUE", "O", "B-CONTENT", "I-CONTENT", "I-CONTENT", "B-FOO", "I-CONTENT", "I-CONTENT"]
+    assert len(tags) == len(toks), [t for t, _, _ in toks]
+    scores = [0.5] * len(toks)
+    scores[6:8] = [0.2, 0.4]
+    spans = bio_to_spans(text, toks, tags, scores)
+    assert [(s["type"], s["text"], s["attr"]) for s in spans] == [
+        ("CONTENT", "“We will stay,”", 0), ("SOURCE", "the mayor", 0), ("CUE", "said", 0),
+        ("CONTENT", "“until the", 0), ("CONTENT", ".”", 0)]  # B-FOO (no such type) ends the piece it cuts
+    assert spans[1]["score"] == 0.3  # a span's score is the mean of its tokens'
