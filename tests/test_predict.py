@@ -41,7 +41,7 @@ def check_offsets(output: Path) -> list[dict]:
         assert texts[r["doc_id"]][r["start"]:r["end"]] == r["text"]
         for sp in r["spans"]:
             assert r["text"][sp["start"]:sp["end"]] == sp["text"]
-            assert set(sp) == {"type", "start", "end", "text"}
+            assert set(sp) == {"type", "start", "end", "text", "input_start", "input_end"}
     return records
 
 
@@ -81,7 +81,8 @@ def test_records_and_summary_content(models_dir, tmp_path):
 def test_csv_output_matches_jsonl(models_dir, tmp_path):
     predict(make_cfg(models_dir, ARTICLES, tmp_path / "a.jsonl"))
     predict(make_cfg(models_dir, ARTICLES, tmp_path / "a.csv"))
-    assert (tmp_path / "a.csv").read_text().startswith("doc_id,sent_id,start,end,text,label,p_allegation")
+    assert (tmp_path / "a.csv").read_text().startswith(
+        "doc_id,sent_id,start,end,input_start,input_end,text,label,p_allegation")
     assert list(iter_records(tmp_path / "a.csv")) == list(iter_records(tmp_path / "a.jsonl"))
     check_offsets(tmp_path / "a.csv")
 

@@ -29,6 +29,11 @@ class RawArticle:
     source: str
     title: str | None = None
     meta: dict = field(default_factory=dict)
+    # Where the input's own text starts in ``text``: the length of the title line
+    # a reader put in front of a row's text (0: ``text`` is the input as given).
+    input_offset: int = 0
+    # True when ``text`` was extracted from the file (HTML), so the user does not hold it.
+    extracted: bool = False
 
 
 @dataclass
@@ -280,7 +285,7 @@ def _from_html(file: Path, html: str) -> RawArticle | Skipped:
     title = meta.title if meta is not None and meta.title else None
     if title and not text.lstrip().startswith(title):
         text = f"{title}\n{text}"
-    return RawArticle(doc_id=file.stem, text=text, source=str(file), title=title)
+    return RawArticle(doc_id=file.stem, text=text, source=str(file), title=title, extracted=True)
 
 
 def _scalar_text(value) -> str | None:
@@ -292,7 +297,13 @@ def _scalar_text(value) -> str | None:
     return None
 
 
-def _row(rec: dict, where: str, id_field: str, text_field: str, title_field: str | None):
+def from_record(rec: dict, where: str, id_field: str = "id", text_field: str = "text",
+                title_field: str | None = "title") -> RawArticle | Skipped:
+    """The article one .jsonl / .csv row (a dict) holds, or a Skipped naming ``where`` and what is wrong.
+
+    A title that the text does not start with becomes the text's first line;
+    ``input_offset`` then says where the row's own text starts.
+    """
     if id_field not in rec or rec[id_field] in (None, ""):
         return Skipped(where, f"missing id field {id_field!r}")
     doc_id = _scalar_text(rec[id_field])
@@ -309,11 +320,16 @@ def _row(rec: dict, where: str, id_field: str, text_field: str, title_field: str
         if title is None:
             return Skipped(where, f"title field {title_field!r} is a {type(rec[title_field]).__name__}, "
                                   "not text or a number")
+    input_offset = 0
     if title and not text.lstrip().startswith(title):
         text = f"{title}\n{text}"
+        input_offset = len(title) + 1
     meta = {k: v for k, v in rec.items() if k not in (id_field, text_field) and isinstance(k, str)
             and isinstance(v, (str, int, float))}
-    return _article(doc_id, text, where, title=title or None, meta=meta)
+    article = _article(doc_id, text, where, title=title or None, meta=meta)
+    if isinstance(article, RawArticle):
+        article.input_offset = input_offset
+    return article
 
 
 def _precheck(file: Path) -> tuple[str | None, str]:
@@ -355,7 +371,7 @@ def _stream_jsonl(file: Path, encoding: str, id_field, text_field, title_field):
         if not isinstance(rec, dict):
             yield Skipped(where, "not a JSON object")
             continue
-        yield _row(rec, where, id_field, text_field, title_field)
+        yield from_record(rec, where, id_field, text_field, title_field)
 
 
 def _utf8_lines(file: Path):
@@ -417,4 +433,4 @@ def _stream_csv(file: Path, encoding: str, id_field, text_field, title_field):
                 yield Skipped(where, f"row has {len(fields) + len(rec[None])} fields, the header {len(fields)} "
                                      "(an unquoted comma in the text?)")
                 continue
-            yield _row(rec, where, id_field, text_field, title_field)
+            yield from_record(rec, where, id_field, text_field, title_field)

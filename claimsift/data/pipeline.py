@@ -7,27 +7,34 @@ import sys
 import numpy as np
 from tqdm import tqdm
 
-from claimsift.data.clean import clean
+from claimsift.data.clean import Cleaned, clean
 from claimsift.data.ingest import RawArticle
 from claimsift.data.labeling import LF_NAMES, apply_lfs, weak_spans
 from claimsift.data.labelmodel import fit_predict_proba, votes_matrix
-from claimsift.data.segment import segment
+from claimsift.data.segment import Sentence, segment
 from claimsift.labels import ABSTAIN, CLASSES
 
 
+def clean_and_split(raw: RawArticle) -> tuple[Cleaned, list[Sentence]]:
+    """The cleaned article (text, dropped lines, map back to ``raw.text``) and its sentences
+    (offsets into the cleaned text): the one clean-and-segment path of the label and predict stages."""
+    cleaned = clean(raw.text)
+    return cleaned, segment(cleaned.text)
+
+
 def process_article(raw: RawArticle) -> tuple[dict, list[dict]]:
-    """Clean and split one article.
+    """Clean and split one article (``clean_and_split``).
 
     Returns the article record (doc_id, source, title, text, dropped) and its
     sentence records (doc_id, sent_id, start, end, text) with offsets into the
     cleaned text.
     """
-    cleaned = clean(raw.text)
+    cleaned, sentences = clean_and_split(raw)
     article = {"doc_id": raw.doc_id, "source": raw.source, "title": raw.title, "text": cleaned.text,
                "dropped": [{"line": line, "reason": reason} for line, reason in cleaned.dropped]}
-    sentences = [{"doc_id": raw.doc_id, "sent_id": f"{raw.doc_id}:{i:03d}", "start": s.start, "end": s.end,
-                  "text": s.text} for i, s in enumerate(segment(cleaned.text))]
-    return article, sentences
+    records = [{"doc_id": raw.doc_id, "sent_id": f"{raw.doc_id}:{i:03d}", "start": s.start, "end": s.end,
+                "text": s.text} for i, s in enumerate(sentences)]
+    return article, records
 
 
 def weak_annotate(sentence: dict) -> tuple[list, list[dict]]:

@@ -8,7 +8,9 @@
 
 Articles stream through in chunks of ``predict.chunk_sentences`` sentences:
 read → clean → segment → both models (sentences sorted by length) →
-records appended to the output. Rerunning with the same output skips the
+records appended to the output. The models load and predict through
+``claimsift.predict.api.Predictor``, the Python API (``from claimsift import
+Predictor``). Rerunning with the same output skips the
 articles already written (see ``claimsift.predict.writer``). ``latest`` (the
 default run of each task) is the newest run of that task trained on the
 dataset ``dataset`` names; the runs used are printed, one line each.
@@ -30,8 +32,9 @@ from omegaconf.errors import MissingMandatoryValue
 from claimsift.config import CONFIG_DIR, set_verbosity
 from claimsift.data.ingest import Skipped, find_files, read_by
 from claimsift.io import describe_os_error
-from claimsift.predict.runs import LATEST, load_run_model, resolve_run, run_info
-from claimsift.predict.stream import Article, check_classes, iter_articles, predict_chunk, prepare
+from claimsift.predict.api import Predictor, check_backend, chunked, resolve_runs
+from claimsift.predict.runs import LATEST, run_info
+from claimsift.predict.stream import iter_articles, prepare
 from claimsift.predict.writer import (PredictionWriter, output_files, output_format, output_lock, summary_path,
                                       write_summary)
 
@@ -48,19 +51,11 @@ def predict(cfg: DictConfig) -> dict:
     set_verbosity(cfg.verbose)
     output = Path(cfg.output)
     output_format(output)
-    if cfg.predict.backend not in BACKENDS:
-        raise ValueError(f"predict.backend={cfg.predict.backend}: not available (choose one of {', '.join(BACKENDS)})")
+    check_backend(cfg.predict.backend)
     find_files(cfg.input)  # fail on an input that matches nothing before touching the output
     check_outputs(cfg.input, output, cfg.report)
 
-    dataset = cfg.get("dataset")
-    run_dirs = {task: resolve_run(cfg[f"{task}_run"], cfg.models_dir, task, dataset)
-                for task in ("classify", "extract")}
-    if not any(run_dirs.values()):
-        on = f" trained on dataset {dataset!r}" if dataset else ""
-        raise FileNotFoundError(f"{cfg.models_dir}: no trained classify or extract run{on} found "
-                                f"(train one{f' with data={dataset}' if dataset else ''}, pass dataset=<name>, "
-                                "or pass classify_run=/extract_run=)")
+    run_dirs = resolve_runs(cfg.classify_run, cfg.extract_run, cfg.models_dir, cfg.get("dataset"))
     with output_lock(output):
         return _predict_locked(cfg, output, run_dirs)
 
@@ -88,17 +83,15 @@ def _predict_locked(cfg: DictConfig, output: Path, run_dirs: dict) -> dict:
             on = f" trained on dataset {dataset!r}" if dataset else ""
             print(f"claimsift predict: no {task} run{on} under {cfg.models_dir}; predicting without it",
                   file=sys.stderr)
-    models = {task: load_run_model(d, task) if d else None for task, d in run_dirs.items()}
-    classifier, extractor = models["classify"], models["extract"]
-    classes = check_classes(classifier.classes_, str(run_dirs["classify"])) if classifier else None
-    runs = {task: d.name if d else None for task, d in run_dirs.items()}
+    predictor = Predictor.from_run_dirs(run_dirs, backend=cfg.predict.backend,
+                                        batch_size=cfg.predict.chunk_sentences)
+    runs = predictor.runs
 
     writer = PredictionWriter(output, runs, resume=cfg.predict.resume)
     n_resumed = len(writer.done)
     skipped: list[dict] = []
-    pending: set[str] = set()  # doc_ids in the buffer, not yet committed
-    buffer: list[Article] = []
-    n_buffered = n_new = n_sentences = 0
+    pending: set[str] = set()  # doc_ids read but not yet committed
+    n_new = n_sentences = 0
     t0 = time.perf_counter()
     from tqdm import tqdm
 
@@ -108,15 +101,9 @@ def _predict_locked(cfg: DictConfig, output: Path, run_dirs: dict) -> dict:
         skipped.append({"source": item.source, "reason": item.reason})
         bar.write(f"claimsift predict: skipped {item}", file=sys.stderr)
 
-    def flush() -> None:
-        nonlocal buffer, n_buffered, n_sentences
-        writer.write(predict_chunk(buffer, classifier, extractor, classes, runs))
-        bar.update(n_buffered)
-        n_sentences += n_buffered
-        buffer, n_buffered = [], 0
-        pending.clear()
-
-    try:
+    def new_articles():
+        """The input's articles this output does not hold yet, cleaned and segmented; bad ones reported."""
+        nonlocal n_new
         for item in iter_articles(cfg.input, cfg.id_field, cfg.text_field, cfg.title_field):
             if isinstance(item, Skipped):
                 skip(item)
@@ -127,19 +114,22 @@ def _predict_locked(cfg: DictConfig, output: Path, run_dirs: dict) -> dict:
             if item.doc_id in writer.done:  # committed by an earlier run
                 continue
             if cfg.max_articles is not None and n_new >= cfg.max_articles:
-                break
+                return
             article = prepare(item)
             if isinstance(article, Skipped):
                 skip(article)
                 continue
-            buffer.append(article)
             pending.add(article.doc_id)
             n_new += 1
-            n_buffered += len(article.sentences)
-            if n_buffered >= cfg.predict.chunk_sentences:
-                flush()
-        if buffer:
-            flush()
+            yield article
+
+    try:
+        for chunk in chunked(new_articles(), predictor.batch_size):
+            writer.write(predictor.predict_chunk(chunk))
+            n_chunk = sum(len(a.sentences) for a in chunk)
+            bar.update(n_chunk)
+            n_sentences += n_chunk
+            pending.clear()  # committed: writer.done holds them now
         writer.finish()
     finally:
         writer.close()

@@ -8,16 +8,17 @@ stage does it, so offsets mean the same thing in both stages.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
 from claimsift.data import ingest
+from claimsift.data.clean import Line, raw_span
 from claimsift.data.gold import check_label
 from claimsift.data.ingest import RawArticle, Skipped
-from claimsift.data.pipeline import process_article
+from claimsift.data.pipeline import clean_and_split
 from claimsift.labels import ALLEGATION, CLASSES
 
 PROB_DECIMALS = 4
@@ -32,6 +33,22 @@ class Article:
     title: str | None
     text: str  # the cleaned text: every sentence offset points into it
     sentences: list[tuple[int, int, str]]
+    # Back to the input as given: the cleaned text's line map into the reader's
+    # text, and where the input's own text starts in it (after a title line the
+    # reader added). No map: records carry no input offsets.
+    lines: list[Line] | None = field(default=None, repr=False)
+    input_offset: int = 0
+    input_text: str | None = field(default=None, repr=False)  # kept only for text extracted from HTML
+
+    def input_span(self, start: int, end: int) -> tuple[int | None, int | None]:
+        """Offsets in the input as given of the cleaned text's ``[start, end)``; (None, None) when the
+        span lies in a title line the reader added, or the article has no map."""
+        if self.lines is None:
+            return None, None
+        s, e = raw_span(self.lines, start, end)
+        if s < self.input_offset:
+            return None, None
+        return s - self.input_offset, e - self.input_offset
 
 
 # ---------------------------------------------------------------- reading
@@ -47,12 +64,13 @@ def iter_articles(path: str | Path, id_field: str = "id", text_field: str = "tex
 
 
 def prepare(raw: RawArticle) -> Article | Skipped:
-    """Clean and segment one article (the label stage's ``process_article``); a Skipped when nothing is left."""
-    article, sentence_records = process_article(raw)
-    if not sentence_records:
+    """Clean and segment one article as the label stage does (``clean_and_split``); a Skipped when nothing is left."""
+    cleaned, sentences = clean_and_split(raw)
+    if not sentences:
         return Skipped(raw.source, "no sentences left after cleaning")
-    sentences = [(s["start"], s["end"], s["text"]) for s in sentence_records]
-    return Article(doc_id=raw.doc_id, source=raw.source, title=raw.title, text=article["text"], sentences=sentences)
+    return Article(doc_id=raw.doc_id, source=raw.source, title=raw.title, text=cleaned.text,
+                   sentences=[(s.start, s.end, s.text) for s in sentences], lines=cleaned.lines,
+                   input_offset=raw.input_offset, input_text=raw.text if raw.extracted else None)
 
 
 # ---------------------------------------------------------------- predicting
@@ -98,20 +116,34 @@ def clean_spans(sentence: str, spans: Sequence[dict]) -> list[dict]:
     return out
 
 
+def sentence_prediction(text: str, proba_row, sent_spans, classes: list[str] | None) -> dict:
+    """``{label, probabilities, spans}`` of one sentence; ``proba_row`` / ``sent_spans`` None without that model."""
+    out = {"label": None, "probabilities": None, "spans": None}
+    if proba_row is not None:
+        out["label"] = classes[int(proba_row.argmax())]
+        out["probabilities"] = {c: round(float(p), PROB_DECIMALS) for c, p in zip(classes, proba_row)}
+    if sent_spans is not None:
+        out["spans"] = clean_spans(text, sent_spans)
+    return out
+
+
 def article_records(article: Article, proba, spans, classes: list[str] | None, runs: dict) -> list[dict]:
-    """The output records of one article; ``proba``/``spans`` are its rows (or None)."""
+    """The output records of one article; ``proba``/``spans`` are its rows (or None).
+
+    ``start``/``end`` point into the cleaned text, ``input_start``/``input_end``
+    into the input as given (``Article.input_span``); each span gets both its
+    offsets in the sentence and in the input.
+    """
     records = []
     for i, (start, end, text) in enumerate(article.sentences):
+        input_start, input_end = article.input_span(start, end)
         rec = {"doc_id": article.doc_id, "sent_id": f"{article.doc_id}:{i:03d}", "start": start, "end": end,
-               "text": text, "label": None, "probabilities": None, "spans": None}
-        if proba is not None:
-            row = proba[i]
-            rec["label"] = classes[int(row.argmax())]
-            rec["probabilities"] = {c: round(float(p), PROB_DECIMALS) for c, p in zip(classes, row)}
-        if spans is not None:
-            rec["spans"] = clean_spans(text, spans[i] or [])
-        rec["classify_run"] = runs.get("classify")
-        rec["extract_run"] = runs.get("extract")
+               "input_start": input_start, "input_end": input_end, "text": text,
+               **sentence_prediction(text, None if proba is None else proba[i],
+                                     None if spans is None else spans[i] or [], classes),
+               "classify_run": runs.get("classify"), "extract_run": runs.get("extract")}
+        for sp in rec["spans"] or []:
+            sp["input_start"], sp["input_end"] = article.input_span(start + sp["start"], start + sp["end"])
         records.append(rec)
     return records
 
@@ -126,7 +158,10 @@ def predict_chunk(articles: Sequence[Article], classifier, extractor, classes: l
         j = i + len(art.sentences)
         records = article_records(art, None if proba is None else proba[i:j],
                                   None if spans is None else spans[i:j], classes, runs)
-        batch.append((summarize(art, records), art.text, records))
+        summary = summarize(art, records)
+        if art.input_text is not None:  # text extracted from HTML: the input offsets point into it
+            summary["input_text"] = art.input_text
+        batch.append((summary, art.text, records))
         i = j
     return batch
 

@@ -46,8 +46,11 @@ from claimsift.io import ARTICLE_LOG_SUFFIX, atomic_path, beside
 from claimsift.labels import CLASSES
 
 FORMATS = {".jsonl": "jsonl", ".csv": "csv"}
-CSV_COLUMNS = (["doc_id", "sent_id", "start", "end", "text", "label"] + [f"p_{c}" for c in CLASSES]
-               + ["spans", "classify_run", "extract_run"])
+CSV_COLUMNS = (["doc_id", "sent_id", "start", "end", "input_start", "input_end", "text", "label"]
+               + [f"p_{c}" for c in CLASSES] + ["spans", "classify_run", "extract_run"])
+# The keys of a JSONL record (``claimsift.predict.stream.article_records``).
+RECORD_FIELDS = ("doc_id", "sent_id", "start", "end", "input_start", "input_end", "text", "label", "probabilities",
+                 "spans", "classify_run", "extract_run")
 
 
 def output_format(output: str | Path) -> str:
@@ -174,8 +177,9 @@ class PredictionWriter:
         if not self.done:
             return False
         if self.part.is_file() and self.part.stat().st_size >= data_end:
-            pass
+            self._check_fields(self.part)
         elif self.output.is_file() and self.output.stat().st_size == data_end:
+            self._check_fields(self.output)
             shutil.copyfile(self.output, self.part)
         else:
             print(f"claimsift predict: {self.output}: records do not match {self.log.name}; predicting everything again",
@@ -189,6 +193,21 @@ class PredictionWriter:
         self._part.seek(data_end)
         self._log = self.log.open("ab")
         return True
+
+    def _check_fields(self, path: Path) -> None:
+        """Raise ValueError when the records in ``path`` have other fields than this writer's (an older output)."""
+        with path.open("rb") as fh:
+            first = fh.readline()
+        if self.fmt == "csv":
+            same = first == _csv_line(CSV_COLUMNS)
+        else:
+            try:
+                same = set(json.loads(first)) == set(RECORD_FIELDS)
+            except (json.JSONDecodeError, TypeError):
+                same = False
+        if not same:
+            raise ValueError(f"{path}: holds records with other fields than this claimsift writes "
+                             "(an older version's output?); pass another output= or predict.resume=false")
 
     def _start_fresh(self) -> None:
         self._part = self.part.open("wb")
@@ -221,7 +240,8 @@ class PredictionWriter:
         writer = csv.writer(buf, lineterminator="\n")
         for r in records:
             probs = r["probabilities"] or {}
-            writer.writerow([csv_cell(r["doc_id"]), csv_cell(r["sent_id"]), r["start"], r["end"], csv_cell(r["text"]),
+            writer.writerow([csv_cell(r["doc_id"]), csv_cell(r["sent_id"]), r["start"], r["end"],
+                             _cell_int(r["input_start"]), _cell_int(r["input_end"]), csv_cell(r["text"]),
                              r["label"] or ""]
                             + [probs.get(c, "") for c in CLASSES]
                             + ["" if r["spans"] is None else json.dumps(r["spans"], ensure_ascii=False),
@@ -240,6 +260,10 @@ class PredictionWriter:
         for fh in (self._part, self._log):
             if not fh.closed:
                 fh.close()
+
+
+def _cell_int(value: int | None):
+    return "" if value is None else value
 
 
 def _csv_line(row) -> bytes:
@@ -275,10 +299,16 @@ def iter_records(output: str | Path) -> Iterator[dict]:
         for row in csv.DictReader(fh):
             probs = {c: float(row[f"p_{c}"]) for c in CLASSES if row[f"p_{c}"] != ""}
             yield {"doc_id": csv_value(row["doc_id"]), "sent_id": csv_value(row["sent_id"]), "start": int(row["start"]),
-                   "end": int(row["end"]), "text": csv_value(row["text"]), "label": row["label"] or None,
+                   "end": int(row["end"]), "input_start": _int_or_none(row.get("input_start")),
+                   "input_end": _int_or_none(row.get("input_end")), "text": csv_value(row["text"]),
+                   "label": row["label"] or None,
                    "probabilities": probs or None, "spans": json.loads(row["spans"]) if row["spans"] else None,
                    "classify_run": csv_value(row["classify_run"]) or None,
                    "extract_run": csv_value(row["extract_run"]) or None}
+
+
+def _int_or_none(cell: str | None) -> int | None:
+    return int(cell) if cell else None
 
 
 def write_summary(output: str | Path, skipped: list[dict], stats: dict) -> dict:
@@ -301,7 +331,7 @@ def write_summary(output: str | Path, skipped: list[dict], stats: dict) -> dict:
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
         fh.write(json.dumps(head, indent=2, ensure_ascii=False)[:-2] + ',\n  "articles": [')
         for i, entry in enumerate(iter_log(log_path(output))):
-            entry = {k: v for k, v in entry.items() if k not in ("text", "end", "runs")}
+            entry = {k: v for k, v in entry.items() if k not in ("text", "input_text", "end", "runs")}
             fh.write(("," if i else "") + "\n    " + json.dumps(entry, ensure_ascii=False))
         fh.write("\n  ]\n}\n")
     return head
