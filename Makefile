@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE = 1
 export HF_DATASETS_OFFLINE = 1
 export TOKENIZERS_PARALLELISM = false
 
-.PHONY: install demo models test clean
+.PHONY: install demo models test clean labelstudio labelstudio-install
 
 install: $(VENV)/.installed
 
@@ -60,12 +60,39 @@ models: install
 	$(CLI) train task=extract model=transformer model.extract.epochs=2
 	$(CLI) compare $(RUNS) --split test
 
+# Label Studio (`claimsift annotate push/pull`, docs/annotate.md) lives in its
+# own venv: it pins numpy and pyarrow below what claimsift's venv holds. The
+# stamp names the version, so changing LABEL_STUDIO reinstalls it. empty-db/
+# holds a migrated, empty database the tests copy: migrating a fresh one is
+# most of Label Studio's first start (25 s to 2 min here, by load).
+LS_VENV     ?= .venv-labelstudio
+LABEL_STUDIO = 1.23.2
+LS_PORT     ?= 8080
+labelstudio-install: $(LS_VENV)/.installed-$(LABEL_STUDIO)
+
+$(LS_VENV)/.installed-$(LABEL_STUDIO):
+	test -x $(LS_VENV)/bin/python || python3 -m venv $(LS_VENV)
+	$(LS_VENV)/bin/pip install -q --upgrade pip
+	$(LS_VENV)/bin/pip install -q label-studio==$(LABEL_STUDIO)
+	$(LS_VENV)/bin/python -c "import label_studio"
+	rm -rf $(LS_VENV)/empty-db
+	env -u USERNAME -u PASSWORD HOME=$(CURDIR)/$(LS_VENV)/empty-db LABEL_STUDIO_BASE_DATA_DIR=$(CURDIR)/$(LS_VENV)/empty-db \
+	  SENTRY_DSN= LATEST_VERSION_CHECK=false COLLECT_ANALYTICS=false \
+	  $(LS_VENV)/bin/label-studio init --quiet --no-browser </dev/null >$(LS_VENV)/empty-db.log 2>&1 \
+	  || (cat $(LS_VENV)/empty-db.log; false)
+	test -s $(LS_VENV)/empty-db/label_studio.sqlite3
+	touch $@
+
+# A local Label Studio for annotators: http://localhost:$(LS_PORT), data in ~/.local/share/label-studio.
+labelstudio: labelstudio-install
+	$(LS_VENV)/bin/label-studio start --no-browser --port $(LS_PORT)
+
 # The HTML report test renders the page in Debian's headless Chromium; without
 # root or a package mirror it cannot be installed and that test is skipped.
-test: install
+test: install labelstudio-install
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: the browser test will be skipped"
 	$(PY) -m pytest -q
 
 clean:
-	rm -rf $(VENV) data/built models/*/ outputs multirun
+	rm -rf $(VENV) $(LS_VENV) data/built models/*/ outputs multirun

@@ -6,6 +6,7 @@
     claimsift predict input=seeds output=predictions/seeds.jsonl
     claimsift compare models/classify-baseline-seeds-latest models/classify-transformer-seeds-latest
     claimsift gold check
+    claimsift annotate push annotate/next.jsonl
 
 Each stage is also ``python -m claimsift.<stage>``.
 """
@@ -23,6 +24,7 @@ STAGES = {
     "compare": "claimsift.compare",
     "predict": "claimsift.predict",
     "brat": "claimsift.brat",
+    "annotate": "claimsift.annotate",
 }
 
 
