@@ -255,7 +255,7 @@ def test_cli_runs_and_fails_in_one_line(models_dir, tmp_path):
                           f"models_dir={models_dir}"], capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [f"claimsift predict: {tmp_path / 'missing'}: no article files found "
-                                               "(.txt, .html, .jsonl, .csv)"]
+                                               "(.txt, .html, .jsonl, .csv, .parquet)"]
 
 
 @pytest.mark.slow

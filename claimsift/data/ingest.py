@@ -1,9 +1,10 @@
-"""Read articles from .txt, .html, .jsonl and .csv files, a folder of them, or a glob.
+"""Read articles from .txt, .html, .jsonl, .csv and .parquet files, a folder of them, or a glob.
 
 Every article gets a stable id: the file stem for .txt/.html, the configured
-id field for .jsonl/.csv rows. A file or row that cannot be read is yielded
-as a :class:`Skipped` with the reason, never dropped silently. ``.jsonl`` and
-``.csv`` files are streamed row by row, so their size does not matter.
+id field for .jsonl/.csv/.parquet rows. A file or row that cannot be read is
+yielded as a :class:`Skipped` with the reason, never dropped silently.
+``.jsonl``, ``.csv`` and ``.parquet`` files are streamed (row by row, or a
+record batch at a time: ``claimsift.data.parquet``), so their size does not matter.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".csv")
+SUFFIXES = (".txt", ".html", ".htm", ".jsonl", ".csv", ".parquet")
 
 
 @dataclass
@@ -61,7 +62,7 @@ def find_files(path: str | Path) -> list[Path]:
         files = _glob(str(path))
     files = _unique(sorted(files))
     if not files:
-        raise FileNotFoundError(f"{path}: no article files found (.txt, .html, .jsonl, .csv)")
+        raise FileNotFoundError(f"{path}: no article files found (.txt, .html, .jsonl, .csv, .parquet)")
     return files
 
 
@@ -203,10 +204,15 @@ def read_articles(path: str | Path, id_field: str = "id", text_field: str = "tex
 
 def read_file(file: Path, id_field: str = "id", text_field: str = "text",
               title_field: str | None = "title") -> Iterator[RawArticle | Skipped]:
-    """The articles of one file (a .txt or .html is one article; a .jsonl or .csv one per row), or Skippeds."""
+    """The articles of one file (a .txt or .html is one article; a .jsonl, .csv, .parquet one per row), or Skippeds."""
     suffix = file.suffix.lower()
     if suffix not in SUFFIXES:
         yield Skipped(str(file), f"unsupported file type {suffix or '(none)'}")
+        return
+    if suffix == ".parquet":  # one article per row, the fields of a .jsonl row
+        from claimsift.data.parquet import stream_parquet
+
+        yield from stream_parquet(file, id_field=id_field, text_field=text_field, title_field=title_field)
         return
     if suffix in (".jsonl", ".csv"):
         reason, encoding = _precheck(file)

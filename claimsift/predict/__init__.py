@@ -39,6 +39,7 @@ from claimsift.predict.writer import (PredictionWriter, output_files, output_for
                                       write_summary)
 
 BACKENDS = ("native",)
+ENGINES = ("local", "ray")  # ray: claimsift.predict.ray_engine (Ray Data actors)
 
 
 def predict(cfg: DictConfig) -> dict:
@@ -52,11 +53,17 @@ def predict(cfg: DictConfig) -> dict:
     output = Path(cfg.output)
     output_format(output)
     check_backend(cfg.predict.backend)
+    if cfg.engine not in ENGINES:
+        raise ValueError(f"engine={cfg.engine}: not available (choose one of {', '.join(ENGINES)})")
     find_files(cfg.input)  # fail on an input that matches nothing before touching the output
     check_outputs(cfg.input, output, cfg.report)
 
     run_dirs = resolve_runs(cfg.classify_run, cfg.extract_run, cfg.models_dir, cfg.get("dataset"))
     with output_lock(output):
+        if cfg.engine == "ray":
+            from claimsift.predict.ray_engine import predict_ray  # imports Ray only when asked for
+
+            return predict_ray(cfg, output, run_dirs)
         return _predict_locked(cfg, output, run_dirs)
 
 
