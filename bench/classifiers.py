@@ -36,7 +36,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from _sections import write_section  # noqa: E402  (bench/ is on sys.path when run as a script)
 from claimsift.config import compose  # noqa: E402
-from claimsift.labels import CLASSES  # noqa: E402
+from claimsift.scheme import load_scheme  # noqa: E402
+
+CLASSES = list(load_scheme("news").classes)  # the designs compared are the news scheme's
 
 RESULTS = Path(__file__).resolve().parent / "results" / "classifiers"
 EVAL_SETS = {"seeds": ("test", None), "polnear dev": ("validation", "polnear"), "written val": ("validation", "written")}

@@ -20,7 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-from claimsift.labels import CLASSES
+from claimsift.models.structured import NEWS_CLASSES as CLASSES
 from claimsift.models.structured import PARTS, part_labels
 
 

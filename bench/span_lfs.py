@@ -5,7 +5,7 @@
     .venv/bin/python bench/span_lfs.py --save-json after.json --before bench/span_lfs_before.json --write
     .venv/bin/python bench/span_lfs.py --errors 30              # most frequent misses / false positives (train)
 
-Reruns the span rules of ``claimsift.data.labeling`` on the sentences of a
+Reruns the span rules of ``claimsift.schemes.news.lfs`` on the sentences of a
 built PolNeAR dataset (the stored ``spans`` may be stale) and compares them
 with ``gold_spans``, per span type, exact and overlap match, on train (which
 the rules may be tuned on) and validation (PolNeAR dev: report only). Each
@@ -28,11 +28,13 @@ import numpy as np
 from tqdm import tqdm
 
 from _sections import write_section  # noqa: E402  (bench/ is on sys.path when run as a script)
-from claimsift.data.labeling import SPAN_LFS, span_attributions
 from claimsift.data.tokens import spans_to_bio, tokenize
 from claimsift.evaluate.metrics import exact_span_metrics, overlap_span_metrics, prf_from_counts, span_counts
 from claimsift.io import atomic_path, read_jsonl
-from claimsift.labels import SPAN_TYPES
+from claimsift.scheme import load_scheme
+from claimsift.schemes.news.lfs import SPAN_LFS, span_attributions
+
+SPAN_TYPES = load_scheme("news").span_types  # the news scheme's span rules are what this measures
 
 ROOT = Path(__file__).resolve().parents[1]
 SPLITS = {"train": "train", "dev": "validation"}

@@ -8,7 +8,8 @@
 ``export`` writes one ``<doc_id>.txt`` + ``.ann`` per article with a
 ``Sentence`` span per sentence (its ``Label`` attribute is the class, editable
 in brat), ``Source`` / ``Cue`` / ``Content`` spans, and an ``E`` line per
-attribution, plus brat's ``annotation.conf``. ``import`` reads it back (or any
+attribution, plus brat's ``annotation.conf`` (the classes of the dataset's
+scheme or of the predicting run). ``import`` reads it back (or any
 brat folder, PolNeAR's layout included) into gold records. The reading and
 writing are :mod:`claimsift.data.brat` (:func:`~claimsift.data.brat.export`,
 :func:`~claimsift.data.brat.import_folder`); this module parses arguments and
@@ -61,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     im.add_argument("out")
     im.add_argument("--annotators", choices=POLICIES, default="first")
     im.add_argument("--attr", choices=ATTR_MODES, default="sentence")
+    im.add_argument("--scheme", default=None,
+                    help="the scheme whose classes the Label attributes must be (a name in configs/scheme/ or a "
+                         ".yaml file; default: the default scheme)")
     pn = sub.add_parser("polnear", help="moved: claimsift label data=polnear")
     pn.add_argument("overrides", nargs="*")
     return parser
@@ -77,7 +81,10 @@ def main(argv: list[str] | None = None) -> int:
                             split=args.split)
             print(f"{args.source} → {args.out_dir}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
         else:
-            counts = import_folder(args.folder, args.out, policy=args.annotators, attr_mode=args.attr)
+            from claimsift.scheme import load_scheme
+
+            counts = import_folder(args.folder, args.out, policy=args.annotators, attr_mode=args.attr,
+                                   classes=load_scheme(args.scheme).classes)
             _report_import(counts, args.folder, args.out, args.annotators)
     except (FileNotFoundError, ValueError) as exc:
         print(f"claimsift brat: {exc}", file=sys.stderr)

@@ -25,21 +25,33 @@ from rich.table import Table
 from claimsift.evaluate.records import split_name
 from claimsift.evaluate.report import METRICS_FILE, REFERENCE_FILE
 from claimsift.io import atomic_path, write_json
-from claimsift.labels import CLASSES, SPAN_TYPES
 
 console = Console(stderr=True)
 
 WEAK_ROW = "weak labels (teacher)"
 
 
-def columns(task: str) -> list[tuple[str, str]]:
-    """(header, metric name without the split prefix) of the table of ``task``."""
+def columns(task: str, names: list[str]) -> list[tuple[str, str]]:
+    """(header, metric name without the split prefix) of the table of ``task``; ``names`` are the classes or
+    span types the runs were scored on (:func:`scored_names`)."""
     if task == "classify":
         return ([("n", "n"), ("macro F1 [95% CI]", "macro_f1"), ("weighted F1", "weighted_f1"),
-                 ("accuracy", "accuracy"), ("ECE", "ece")] + [(f"F1 {c}", f"f1_{c}") for c in CLASSES])
+                 ("accuracy", "accuracy"), ("ECE", "ece")] + [(f"F1 {c}", f"f1_{c}") for c in names])
     return ([("n", "n"), ("exact micro F1 [95% CI]", "micro_f1"), ("overlap micro F1 [95% CI]", "overlap_micro_f1")]
-            + [(f"exact F1 {t}", f"f1_{t}") for t in SPAN_TYPES]
-            + [(f"overlap F1 {t}", f"overlap_f1_{t}") for t in SPAN_TYPES])
+            + [(f"exact F1 {t}", f"f1_{t}") for t in names]
+            + [(f"overlap F1 {t}", f"overlap_f1_{t}") for t in names])
+
+
+def scored_names(rows: list[dict], prefix: str) -> list[str]:
+    """The classes (or span types) the rows' metrics have per-class keys for (``<prefix>/support_<name>``), in
+    first-seen order: each run's own label map decided them."""
+    out: list[str] = []
+    head = f"{prefix}/support_"
+    for row in rows:
+        for key in row["metrics"]:
+            if key.startswith(head) and key[len(head):] not in out:
+                out.append(key[len(head):])
+    return out
 
 
 def run_metrics(run: Path, split: str, *, reevaluate: bool = False, overrides: list[str] | None = None
@@ -104,7 +116,7 @@ def to_markdown(tables: dict[str, list[dict]], split: str) -> str:
     prefix = split_name(split)
     lines = [f"# Comparison on `{prefix}`", ""]
     for task, rows in tables.items():
-        cols = columns(task)
+        cols = columns(task, scored_names(rows, prefix))
         lines += [f"## {task}", "", "| run | " + " | ".join(h for h, _ in cols) + " |",
                   "|---" * (len(cols) + 1) + "|"]
         for row in rows:
@@ -120,7 +132,7 @@ def print_tables(tables: dict[str, list[dict]], split: str) -> None:
     prefix = split_name(split)
     out = Console() if sys.stdout.isatty() else Console(width=160)  # a pipe or file gets whole rows
     for task, rows in tables.items():
-        cols = columns(task)[:5]  # the terminal gets the headline columns; the file has them all
+        cols = columns(task, scored_names(rows, prefix))[:5]  # the terminal gets the headline columns; the file has all
         t = Table(title=f"{task} on {prefix}")
         t.add_column("run")
         for h, _ in cols:

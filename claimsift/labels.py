@@ -1,26 +1,38 @@
-"""The one place label names live.
+"""Label names every scheme shares: ``ABSTAIN`` and how span types become BIO tags.
 
-Sentence classes and span types follow ``docs/annotation-guide.md`` (from the
-project's label specification). Every model saves ``label2id`` / ``id2label``
-built from these sorted lists, so ids never depend on the data seen. Labels
-and spans are validated in one place, :mod:`claimsift.data.gold`.
+The classes, their decision order and the span types are a scheme's
+(:mod:`claimsift.scheme`, ``configs/scheme/``); every model saves its own
+``label2id`` / ``id2label``. Labels and spans are validated in one place,
+:mod:`claimsift.data.gold`.
+
+Code written before schemes may still import ``CLASSES``, ``PRECEDENCE``,
+``SPAN_TYPES``, ``BIO_TAGS``, ``CLASS2ID``, ``ID2CLASS``, ``TAG2ID`` and
+``ID2TAG`` from here: they read as the default scheme's (the ``scheme`` the
+stage configs pick by default). Stages take them from the active scheme or a
+run's label map instead.
 """
+
+from __future__ import annotations
 
 ABSTAIN = -1
 
-ALLEGATION = "allegation"
-OFFICIAL_STATEMENT = "official_statement"
-ATTRIBUTED_CLAIM = "attributed_claim"
-BACKGROUND = "background"
 
-# Decision order of the spec: the first class a sentence meets wins.
-PRECEDENCE = (ALLEGATION, OFFICIAL_STATEMENT, ATTRIBUTED_CLAIM, BACKGROUND)
-CLASSES = sorted(PRECEDENCE)
-CLASS2ID = {name: i for i, name in enumerate(CLASSES)}
-ID2CLASS = dict(enumerate(CLASSES))
+def bio_tags(span_types) -> list[str]:
+    """``O`` then ``B-``/``I-`` of each span type, in the given order: a span model's tag list."""
+    return ["O"] + [f"{prefix}-{t}" for t in span_types for prefix in ("B", "I")]
 
-SPAN_TYPES = ("CONTENT", "CUE", "SOURCE")
-BIO_TAGS = ["O"] + [f"{prefix}-{t}" for t in SPAN_TYPES for prefix in ("B", "I")]
-TAG2ID = {tag: i for i, tag in enumerate(BIO_TAGS)}
-ID2TAG = dict(enumerate(BIO_TAGS))
 
+_LEGACY = ("CLASSES", "PRECEDENCE", "SPAN_TYPES", "BIO_TAGS", "CLASS2ID", "ID2CLASS", "TAG2ID", "ID2TAG")
+
+
+def __getattr__(name: str):
+    if name not in _LEGACY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from claimsift.scheme import default_scheme
+
+    scheme = default_scheme()
+    tags = scheme.bio_tags
+    return {"CLASSES": list(scheme.classes), "PRECEDENCE": tuple(scheme.precedence),
+            "SPAN_TYPES": tuple(scheme.span_types), "BIO_TAGS": tags, "CLASS2ID": scheme.class2id,
+            "ID2CLASS": dict(enumerate(scheme.classes)), "TAG2ID": {t: i for i, t in enumerate(tags)},
+            "ID2TAG": dict(enumerate(tags))}[name]

@@ -7,31 +7,48 @@ import pytest
 
 from claimsift.config import compose
 from claimsift.data.dataset import assign_splits, load_records, load_sentences
-from claimsift.data.labelmodel import fit_predict_proba, majority_proba, votes_matrix
+from claimsift.data.labelmodel import LabelModel, fit_predict_proba, majority_proba, votes_matrix
 from claimsift.label import label
-from claimsift.labels import ABSTAIN, CLASSES
+from claimsift.labels import ABSTAIN
+from claimsift.scheme import load_scheme
+
+NEWS = load_scheme("news")
+CLASSES = list(NEWS.classes)
+ORDER = dict(classes=NEWS.classes, precedence=NEWS.precedence, default_class=NEWS.default_class)
 
 
 def test_majority_vote_and_precedence_ties():
     L = votes_matrix([["background", "background", ABSTAIN],
                       ["allegation", "attributed_claim", ABSTAIN],   # tie: allegation comes first in the spec
-                      [ABSTAIN, ABSTAIN, ABSTAIN]])
-    p = majority_proba(L)
+                      [ABSTAIN, ABSTAIN, ABSTAIN]], CLASSES)
+    p = majority_proba(L, CLASSES, NEWS.precedence)
     assert CLASSES[p[0].argmax()] == "background" and p[0].max() == pytest.approx(1.0)
     assert CLASSES[p[1].argmax()] == "allegation"
-    full = fit_predict_proba(L, "majority", seed=0, default_class="background")
+    full = fit_predict_proba(L, "majority", seed=0, **ORDER)
     assert CLASSES[full[2].argmax()] == "background" and full[2].max() == 1.0
+    # the tie goes the other way when the decision order says so
+    flipped = [c for c in NEWS.precedence if c != "attributed_claim"]
+    flipped.insert(0, "attributed_claim")
+    assert CLASSES[majority_proba(L, CLASSES, flipped)[1].argmax()] == "attributed_claim"
 
 
 def test_snorkel_label_model_is_seeded():
     rng = np.random.RandomState(0)
     L = rng.randint(-1, 4, size=(60, 5))
-    a = fit_predict_proba(L, "snorkel", seed=3, n_epochs=50)
-    b = fit_predict_proba(L, "snorkel", seed=3, n_epochs=50)
+    a = fit_predict_proba(L, "snorkel", seed=3, n_epochs=50, **ORDER)
+    b = fit_predict_proba(L, "snorkel", seed=3, n_epochs=50, **ORDER)
     assert np.allclose(a, b) and np.allclose(a.sum(axis=1), 1.0, atol=1e-5)
     with pytest.raises(ValueError, match="label_model.kind"):
-        fit_predict_proba(L, "vote", seed=0)
+        fit_predict_proba(L, "vote", seed=0, **ORDER)
 
+
+def test_a_fitted_label_model_predicts_new_votes_as_on_its_own():
+    rng = np.random.RandomState(1)
+    L = rng.randint(-1, 4, size=(80, 5))
+    model = LabelModel("snorkel", seed=0, n_epochs=50, **ORDER).fit(L)
+    assert np.allclose(model.predict_proba(L[:10]), fit_predict_proba(L, "snorkel", seed=0, n_epochs=50, **ORDER)[:10])
+    no_vote = model.predict_proba(np.full((1, 5), ABSTAIN))
+    assert CLASSES[no_vote[0].argmax()] == NEWS.default_class
 
 def test_splits_are_by_article_and_seeded():
     docs = [f"d{i}" for i in range(10)]

@@ -252,6 +252,7 @@ def test_every_reader_of_labels_says_the_same_with_its_file_and_line(tmp_path):
     from claimsift.gold.standoff_import import read_label_lines
     from claimsift.models.baseline import TfidfClassifier
     from claimsift.predict.stream import check_classes
+    from claimsift.scheme import load_scheme
 
     expected = label_problem("rumour")
     assert expected.startswith("unknown label 'rumour' (expected one of allegation")
@@ -278,7 +279,8 @@ def test_every_reader_of_labels_says_the_same_with_its_file_and_line(tmp_path):
         f"{written}:2": raised(parse_article, written),
         f"{ann}: T1": raised(lambda: sentence_records("Rain", parse_ann(ann, "Rain"), BratStats())),
         f"{gold}:1  ": raised(report, gold, gold),
-        "models/run: model predicts a class": raised(check_classes, ["background", "rumour"], "models/run"),
+        "models/run: model predicts a class": raised(check_classes, ["background", "rumour"], "models/run",
+                                                     load_scheme("news").classes),
         "training labels": raised(TfidfClassifier(word_ngram_range=[1, 1], char_ngram_range=None, min_df=1,
                                                   max_features=None, sublinear_tf=True, lowercase=True, C=1.0,
                                                   max_iter=10, lf_features=False, lf_weight=1.0).fit,

@@ -1,9 +1,10 @@
-"""Every labeling function on a sentence it must vote on and one it must leave alone."""
+"""Every labeling function of the news scheme on a sentence it must vote on and one it must leave alone."""
 
 import pytest
 
-from claimsift.data import labeling as lf
-from claimsift.labels import ABSTAIN, ALLEGATION, ATTRIBUTED_CLAIM, BACKGROUND, OFFICIAL_STATEMENT
+from claimsift.labels import ABSTAIN
+from claimsift.schemes.news import lfs as lf
+from claimsift.schemes.news.lfs import ALLEGATION, ATTRIBUTED_CLAIM, BACKGROUND, OFFICIAL_STATEMENT
 
 CASES = {
     "lf_hedged_wrongdoing": (
@@ -152,7 +153,7 @@ def test_span_attributions_name_their_rule():
 
 def test_span_rule_limits_are_named(monkeypatch):
     """The span rules' word limits are module constants (with a reason each), not numbers inside the rules."""
-    import claimsift.data.labeling as labeling
+    import claimsift.schemes.news.lfs as labeling
 
     text = "The head of the regional water authority said the dam was safe."
     assert [s["text"] for s in labeling.weak_spans(text) if s["type"] == "SOURCE"] == [

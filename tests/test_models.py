@@ -282,10 +282,10 @@ def test_constructors_take_hyperparameters_keyword_only_and_required(cls):
             if p.name == "self" or p.kind is p.VAR_KEYWORD:
                 continue
             assert p.kind is p.KEYWORD_ONLY, f"{klass.__name__}({p.name}) is not keyword-only"
-            if p.name in ("seed", "class_weight"):
+            if p.name in ("seed", "class_weight", "scheme"):  # what train passes
                 continue
             assert p.default is p.empty, f"{klass.__name__}({p.name}={p.default!r}) has a default"
-    assert {"seed", "class_weight"} < set(param_names(cls))
+    assert {"seed", "class_weight", "scheme"} < set(param_names(cls))
     with pytest.raises(TypeError, match="required keyword-only"):
         cls()
 
@@ -296,6 +296,7 @@ def test_every_hyperparameter_is_in_the_config_and_reaches_the_model(task, model
     from omegaconf import OmegaConf
 
     from claimsift.models.base import param_names
+    from claimsift.scheme import load_scheme
 
     cfg = compose("train", [f"task={task}", f"model={model}", "task.balance=none"])
     if task not in cfg.model:
@@ -304,8 +305,9 @@ def test_every_hyperparameter_is_in_the_config_and_reaches_the_model(task, model
     spec = {**section.get("params", {}), **section[task]}
     spec.pop("_target_")
     built = build_model(cfg)
-    assert set(param_names(type(built))) - {"seed", "class_weight"} == set(spec), \
+    assert set(param_names(type(built))) - {"seed", "class_weight", "scheme"} == set(spec), \
         f"configs/model/{model}.yaml and {type(built).__name__}'s arguments differ"
+    assert built.scheme == load_scheme(cfg.scheme).spec()  # train passes the scheme: the model's outputs
     for key, value in spec.items():
         assert getattr(built, key) == (tuple(value) if isinstance(value, list) else value), key
 

@@ -74,8 +74,10 @@ def test_records_and_summary_content(models_dir, tmp_path):
     arts = {a["doc_id"]: a for a in summary["articles"]}
     assert set(arts) == ALL_DOCS
     assert arts["beta"]["sources"] == {"Spokesman Yahya Rasool": 1, "Residents": 1}
-    assert arts["alpha"]["counts"]["allegation"] == 2 and arts["alpha"]["allegation_share"] == pytest.approx(2 / 5)
+    assert arts["alpha"]["counts"]["allegation"] == 2 and arts["alpha"]["shares"]["allegation"] == pytest.approx(2 / 5)
     assert sum(summary["counts"].values()) == summary["n_sentences"] == len(records)
+    # the stub run records no scheme; its classes are the active scheme's, whose highlight the report shows
+    assert summary["scheme"]["highlight"] == "allegation" and summary["scheme"]["classes"] == CLASSES
 
 
 def test_csv_output_matches_jsonl(models_dir, tmp_path):

@@ -151,8 +151,11 @@ def test_label_sources(records):
     for r, label in zip(train_recs, both.targets):
         assert label == (r["gold_label"] or r["weak_label"])
     assert weak.targets != both.targets, "the fixture has weak labels that gold corrects"
-    soft = examples(train_recs, "classify", "weak+gold", soft_targets=True).soft
+    news = ["allegation", "attributed_claim", "background", "official_statement"]  # the fixture's weak_probs columns
+    soft = examples(train_recs, "classify", "weak+gold", soft_targets=True, classes=news).soft
     assert soft.shape == (len(train_recs), 4) and soft.sum(axis=1) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="soft targets need the scheme's classes"):
+        examples(train_recs, "classify", "weak+gold", soft_targets=True)
     spans = examples(train_recs, "extract", "gold")
     assert len(spans) == len(gold)
 

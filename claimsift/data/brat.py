@@ -52,7 +52,6 @@ from claimsift.data.dataset import load_records, sentences_path
 from claimsift.data.gold import check_label
 from claimsift.data.segment import segment
 from claimsift.io import ARTICLE_LOG_SUFFIX, atomic_path, beside, read_jsonl, write_jsonl
-from claimsift.labels import CLASSES
 
 SPAN_TYPE_OF = {"source": "SOURCE", "cue": "CUE", "content": "CONTENT"}
 BRAT_TYPE_OF = {"SOURCE": "Source", "CUE": "Cue", "CONTENT": "Content"}
@@ -202,11 +201,12 @@ def parse_ann(path: str | Path, text: str) -> Annotation:
 
 
 def sentence_records(text: str, ann: Annotation | None, stats: BratStats, attr_mode: str = "sentence",
-                     where: str = "") -> list[BratSentence]:
+                     where: str = "", classes: Iterable[str] | None = None) -> list[BratSentence]:
     """Sentences of ``text`` with the annotation's spans clipped into each.
 
     Sentence boundaries come from ``Sentence`` spans when the file has any,
-    otherwise from :func:`segment`. Raises ValueError for an unknown Label.
+    otherwise from :func:`segment`. Raises ValueError for a Label that is not
+    one of ``classes`` (None: the default scheme's).
     """
     if attr_mode not in ATTR_MODES:
         raise ValueError(f"attr mode {attr_mode!r} (expected one of {', '.join(ATTR_MODES)})")
@@ -222,7 +222,7 @@ def sentence_records(text: str, ann: Annotation | None, stats: BratStats, attr_m
         if ann is not None and tid is not None:
             label = ann.attributes.get(tid, {}).get(LABEL_ATTRIBUTE)
             if label is not None:
-                check_label(label, f"{ann.path}: {tid}")
+                check_label(label, f"{ann.path}: {tid}", classes)
             note = ann.notes.get(tid)
         sentences.append(BratSentence(i, s, e, text[s:e], None if ann is None else [], label, note))
     stats.sentences += len(sentences)
@@ -309,7 +309,8 @@ def document_files(folder: str | Path) -> tuple[Path, Path]:
 
 
 def read_brat_corpus(path: str | Path, policy: str = "first", *, attr_mode: str = "sentence",
-                     stats: BratStats | None = None, max_documents: int | None = None) -> Iterator[BratDocument]:
+                     stats: BratStats | None = None, max_documents: int | None = None,
+                     classes: Iterable[str] | None = None) -> Iterator[BratDocument]:
     """Yield the documents of a brat folder in file-name order, with gold spans per sentence.
 
     ``policy`` decides documents with several annotators: ``first`` or
@@ -358,7 +359,7 @@ def read_brat_corpus(path: str | Path, policy: str = "first", *, attr_mode: str 
             doc_id = stem if policy == "first" or annotator is None else f"{stem}@{annotator}"
             stats.documents += 1
             yield BratDocument(doc_id, text, str(txt), str(ann_path) if ann_path else None, annotator,
-                               sentence_records(text, ann, stats, attr_mode))
+                               sentence_records(text, ann, stats, attr_mode, classes=classes))
 
 
 # ---------------------------------------------------------------- writing
@@ -420,26 +421,33 @@ def document_text(sentences: list[dict], where: str) -> str:
     return "".join(chars) + "\n"
 
 
-def write_brat(documents: Iterable[tuple[str, str, list[dict]]], out_dir: str | Path) -> dict:
+def write_brat(documents: Iterable[tuple[str, str, list[dict]]], out_dir: str | Path,
+               classes: Iterable[str] | None = None) -> dict:
     """Write one ``<doc_id>.txt`` + ``<doc_id>.ann`` per document, and brat's configs.
 
     ``documents`` yields (doc_id, text, sentences); a sentence is a dict with
-    ``start``, ``end`` (offsets into ``text``), optional ``label``, ``note``
-    and ``spans`` (offsets into the sentence, optional ``attr``). Spans with
-    the same ``attr`` become one ``E`` line. The folder is written atomically.
-    Returns counts. Raises ValueError for a doc_id that is not a file name or
-    a span outside its sentence.
+    ``start``, ``end`` (offsets into ``text``), optional ``label`` (one of
+    ``classes``, None: the default scheme's), ``note`` and ``spans`` (offsets
+    into the sentence, optional ``attr``). Spans with the same ``attr`` become
+    one ``E`` line. The folder is written atomically. Returns counts. Raises
+    ValueError for a doc_id that is not a file name, an unknown label or a
+    span outside its sentence.
     """
+    if classes is None:
+        from claimsift.scheme import default_scheme
+
+        classes = default_scheme().classes
+    classes = list(classes)
     counts = Counter()
     with atomic_path(out_dir, is_dir=True) as tmp:
-        (tmp / "annotation.conf").write_text(ANNOTATION_CONF.format(values="|".join(CLASSES)), encoding="utf-8")
+        (tmp / "annotation.conf").write_text(ANNOTATION_CONF.format(values="|".join(classes)), encoding="utf-8")
         (tmp / "visual.conf").write_text(VISUAL_CONF, encoding="utf-8")
         for doc_id, text, sentences in documents:
             check_file_name(doc_id)
             if (tmp / f"{doc_id}.txt").exists():
                 raise ValueError(f"doc_id {doc_id!r} appears twice")
             (tmp / f"{doc_id}.txt").write_text(text, encoding="utf-8")
-            (tmp / f"{doc_id}.ann").write_text(_ann_lines(doc_id, text, sentences, counts), encoding="utf-8")
+            (tmp / f"{doc_id}.ann").write_text(_ann_lines(doc_id, text, sentences, counts, classes), encoding="utf-8")
             counts["documents"] += 1
     return dict(counts)
 
@@ -459,7 +467,7 @@ def check_file_name(doc_id: str, where: str = "") -> None:
                          f"(at most {MAX_NAME_BYTES})")
 
 
-def _ann_lines(doc_id: str, text: str, sentences: list[dict], counts: Counter) -> str:
+def _ann_lines(doc_id: str, text: str, sentences: list[dict], counts: Counter, classes: list[str]) -> str:
     lines: list[str] = []
     offsets: dict[str, tuple[int, int]] = {}
     t = e = a = n = 0
@@ -480,7 +488,7 @@ def _ann_lines(doc_id: str, text: str, sentences: list[dict], counts: Counter) -
         counts["sentences"] += 1
         if sent.get("label") is not None:
             a += 1
-            lines.append(f"A{a}\t{LABEL_ATTRIBUTE} {sid} {check_label(sent['label'], where)}")
+            lines.append(f"A{a}\t{LABEL_ATTRIBUTE} {sid} {check_label(sent['label'], where, classes)}")
         if sent.get("note"):
             n += 1
             lines.append(f"#{n}\tAnnotatorNotes {sid}\t{' '.join(str(sent['note']).split())}")
@@ -537,6 +545,7 @@ def export(source: str | Path, out_dir: str | Path, *, label_field: str | None =
         raise ValueError(f"{out_dir}: holds the input {records_path}; writing the brat folder there would "
                          "destroy it: pass another folder")
     label_field = default_label if label_field is None else label_field
+    classes = source_classes(source, records)
     texts = {a["doc_id"]: a["text"] for a in read_jsonl(articles_path)} if articles_path.is_file() else {}
     by_doc: dict[str, list[dict]] = defaultdict(list)
     for i, rec in enumerate(records, 1):
@@ -567,7 +576,25 @@ def export(source: str | Path, out_dir: str | Path, *, label_field: str | None =
                 text = document_text(sents, str(records_path))
             yield doc_id, text, sents
 
-    return write_brat(documents(), out_dir)
+    return write_brat(documents(), out_dir, classes)
+
+
+def source_classes(source: Path, records: list[dict]) -> list[str]:
+    """The classes of what is exported: the dataset's scheme (its meta.json), else the run's, read off the
+    predictions' probabilities; the default scheme's when neither says."""
+    from claimsift.scheme import default_scheme
+
+    meta = source / "meta.json"
+    if source.is_dir() and meta.is_file():
+        import json
+
+        classes = json.loads(meta.read_text(encoding="utf-8")).get("classes")
+        if classes:
+            return list(classes)
+    for rec in records:
+        if isinstance(rec.get("probabilities"), dict) and rec["probabilities"]:
+            return sorted(rec["probabilities"])
+    return list(default_scheme().classes)
 
 
 def group_spans(spans: list[dict]) -> list[dict]:
@@ -585,10 +612,12 @@ def group_spans(spans: list[dict]) -> list[dict]:
     return [s if s.get("attr") is not None else {**s, "attr": attr} for s in spans]
 
 
-def import_folder(folder: str | Path, out: str | Path, *, policy: str = "first", attr_mode: str = "sentence") -> dict:
+def import_folder(folder: str | Path, out: str | Path, *, policy: str = "first", attr_mode: str = "sentence",
+                  classes: Iterable[str] | None = None) -> dict:
     """Read a brat folder into gold-format records written to ``out``; return the reading counts.
 
-    Documents without an ``.ann`` are skipped (not annotated), and counted.
+    Documents without an ``.ann`` are skipped (not annotated), and counted. Labels must be
+    ``classes`` (None: the default scheme's).
     """
     text_dir, ann_dir = document_files(folder)
     target = Path(out).resolve()
@@ -597,7 +626,7 @@ def import_folder(folder: str | Path, out: str | Path, *, policy: str = "first",
                          "pass another output file")
     stats = BratStats()
     records = []
-    for doc in read_brat_corpus(folder, policy, attr_mode=attr_mode, stats=stats):
+    for doc in read_brat_corpus(folder, policy, attr_mode=attr_mode, stats=stats, classes=classes):
         if doc.ann is None:
             continue
         for s in doc.sentences:

@@ -33,11 +33,10 @@ from tqdm import tqdm
 
 from claimsift.config import CONFIG_DIR, seed_everything, to_dict
 from claimsift.data.dataset import SPLITS, assign_splits, write_dataset
-from claimsift.data.labeling import LF_NAMES
 from claimsift.data.labelmodel import lf_analysis
 from claimsift.data.pipeline import weak_label
 from claimsift.io import fingerprint
-from claimsift.labels import CLASSES, SPAN_TYPES
+from claimsift.scheme import Scheme, load_scheme
 
 console = Console(stderr=True)
 READERS = ("articles", "brat", "written", "mix")
@@ -56,12 +55,16 @@ class Source:
 
 # ---------------------------------------------------------------- readers
 
-def read_source(data: DictConfig, *, seed: int, split: DictConfig) -> Source:
-    """Read one source as ``data`` configures it; every sentence leaves with ``split`` and ``fold`` set."""
+def read_source(data: DictConfig, *, seed: int, split: DictConfig, scheme: Scheme) -> Source:
+    """Read one source as ``data`` configures it; every sentence leaves with ``split`` and ``fold`` set.
+
+    Hand labels and spans are checked against ``scheme``'s classes and span types.
+    """
     reader = data.get("reader") or "articles"
     if reader not in READERS or reader == "mix":
         raise ValueError(f"data.reader={reader!r}: expected one of {', '.join(r for r in READERS if r != 'mix')}")
-    src = {"articles": _read_articles, "brat": _read_brat, "written": _read_written}[reader](data, seed, split)
+    read = {"articles": _read_articles, "brat": _read_brat, "written": _read_written}[reader]
+    src = read(data, seed, split, scheme)
     src.report["reader"] = reader
     for s in src.sentences:
         s.setdefault("gold_label", None)
@@ -70,7 +73,7 @@ def read_source(data: DictConfig, *, seed: int, split: DictConfig) -> Source:
     return src
 
 
-def _read_articles(data: DictConfig, seed: int, split: DictConfig) -> Source:
+def _read_articles(data: DictConfig, seed: int, split: DictConfig, scheme: Scheme) -> Source:
     from claimsift.data.ingest import Skipped, read_articles
     from claimsift.data.pipeline import process_article
 
@@ -95,7 +98,7 @@ def _read_articles(data: DictConfig, seed: int, split: DictConfig) -> Source:
             continue
         src.articles.append(article)
         src.sentences.extend(sents)
-    src.report["gold"] = _join_gold(data.get("gold"), src.sentences)
+    src.report["gold"] = _join_gold(data.get("gold"), src.sentences, scheme)
     _split_by_article(src, seed, split)
     dropped = [d for a in src.articles for d in a["dropped"]]
     src.report["boilerplate_dropped"] = len(dropped)
@@ -104,7 +107,7 @@ def _read_articles(data: DictConfig, seed: int, split: DictConfig) -> Source:
     return src
 
 
-def _read_brat(data: DictConfig, seed: int, split: DictConfig) -> Source:
+def _read_brat(data: DictConfig, seed: int, split: DictConfig, scheme: Scheme) -> Source:
     from claimsift.data.polnear import read_polnear
 
     src = Source(data.name)
@@ -118,7 +121,7 @@ def _read_brat(data: DictConfig, seed: int, split: DictConfig) -> Source:
     elif labels:
         from claimsift.data.standoff import join_standoff, read_standoff
 
-        records, problems = read_standoff(labels)
+        records, problems = read_standoff(labels, classes=scheme.classes)
         docs = {a["doc_id"] for a in src.articles}
         ours = [r for r in records if r["doc_id"] in docs]
         matched, unmatched = join_standoff(src.sentences, ours)
@@ -130,11 +133,11 @@ def _read_brat(data: DictConfig, seed: int, split: DictConfig) -> Source:
     return src
 
 
-def _read_written(data: DictConfig, seed: int, split: DictConfig) -> Source:
+def _read_written(data: DictConfig, seed: int, split: DictConfig, scheme: Scheme) -> Source:
     from claimsift.data.written import read_written
 
     src = Source(data.name)
-    written, bad = read_written(data.path)
+    written, bad = read_written(data.path, scheme)
     for path, problem in bad:
         src.skipped.append({"source": str(path), "reason": problem})
         console.print(f"[yellow]skipped[/] {problem}")
@@ -146,7 +149,7 @@ def _read_written(data: DictConfig, seed: int, split: DictConfig) -> Source:
     return src
 
 
-def _join_gold(gold_path, sentences: list[dict]) -> dict | None:
+def _join_gold(gold_path, sentences: list[dict], scheme: Scheme) -> dict | None:
     """Attach gold labels and spans by (doc_id, start, end); report every gold record left unmatched."""
     for s in sentences:
         s["gold_label"], s["gold_spans"] = None, None
@@ -158,7 +161,8 @@ def _join_gold(gold_path, sentences: list[dict]) -> dict | None:
     from claimsift.data.gold import describe_unmatched, load_gold, match_gold
 
     docs = {s["doc_id"] for s in sentences}
-    records = [g for g in load_gold(gold_path) if g["doc_id"] in docs]
+    records = [g for g in load_gold(gold_path, classes=scheme.classes, span_types=scheme.span_types)
+               if g["doc_id"] in docs]
     matched, unmatched = match_gold(sentences, records)
     for sent, g in matched:
         sent["gold_label"] = g["label"]
@@ -200,13 +204,14 @@ def source_config(entry) -> DictConfig:
     return entry
 
 
-def read_mix(data: DictConfig, *, seed: int, split: DictConfig) -> list[Source]:
+def read_mix(data: DictConfig, *, seed: int, split: DictConfig, scheme: Scheme) -> list[Source]:
     """Read every source of a mix; held-out sources go whole to test, the others never do."""
     held = list(data.get("held_out") or [])
     # The test split is the held-out sources': the others split into train and validation only.
     split_tv = OmegaConf.merge(split, {"test": 0})
     configs = [source_config(e) for e in data.sources]
-    sources = [read_source(c, seed=seed, split=split if c.name in held else split_tv) for c in configs]
+    sources = [read_source(c, seed=seed, split=split if c.name in held else split_tv, scheme=scheme)
+               for c in configs]
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
         raise ValueError(f"data.sources: two sources share a name ({', '.join(names)})")
@@ -230,15 +235,17 @@ def read_mix(data: DictConfig, *, seed: int, split: DictConfig) -> list[Source]:
 # ---------------------------------------------------------------- the builder
 
 def build(cfg: DictConfig) -> dict:
-    """Build ``cfg.out_dir`` from ``cfg.data``; return the summary written to summary.json."""
+    """Build ``cfg.out_dir`` from ``cfg.data`` with the labeling functions of ``cfg.scheme``; return the summary
+    written to summary.json."""
     seed_everything(cfg.seed)
     t0 = time.perf_counter()
     data = cfg.data
+    scheme = load_scheme(cfg.scheme)
     if (data.get("reader") or "articles") == "mix":
-        sources = read_mix(data, seed=cfg.seed, split=cfg.split)
+        sources = read_mix(data, seed=cfg.seed, split=cfg.split, scheme=scheme)
     else:  # the stage's top-level `gold` (default ${data.gold}) is the one a user overrides
         one = OmegaConf.merge(data, {"gold": cfg.get("gold", data.get("gold"))})
-        sources = [read_source(one, seed=cfg.seed, split=cfg.split)]
+        sources = [read_source(one, seed=cfg.seed, split=cfg.split, scheme=scheme)]
     sentences = [s for src in sources for s in src.sentences]
     articles = [a for src in sources for a in src.articles]
     skipped = [k for src in sources for k in src.skipped]
@@ -247,27 +254,29 @@ def build(cfg: DictConfig) -> dict:
     read_seconds = time.perf_counter() - t0
 
     t_lf = time.perf_counter()
-    L = weak_label(sentences, cfg.label_model, cfg.seed)
+    L, label_model = weak_label(sentences, cfg.label_model, cfg.seed, scheme)
     lf_seconds = time.perf_counter() - t_lf
 
+    classes = scheme.classes
     gold = [s.get("gold_label") for s in sentences]
-    lf_rows = lf_analysis(L, LF_NAMES, gold if any(g is not None for g in gold) else None)
-    weak_vs_gold = weak_vs_gold_scores(sentences)
+    lf_rows = lf_analysis(L, scheme.lf_names, classes, gold if any(g is not None for g in gold) else None)
+    weak_vs_gold = weak_vs_gold_scores(sentences, classes)
     summary = {
         "name": data.name,
+        "scheme": scheme.name,
         "articles": len(articles),
         "skipped": skipped,
         "sentences": len(sentences),
         "split_articles": {sp: sum(a["split"] == sp for a in articles) for sp in SPLITS},
         "split_sentences": {sp: sum(s["split"] == sp for s in sentences) for sp in SPLITS},
-        "sources": {src.name: source_counts(src) for src in sources},
-        "weak_label_counts": {c: sum(s["weak_label"] == c for s in sentences) for c in CLASSES},
+        "sources": {src.name: source_counts(src, scheme) for src in sources},
+        "weak_label_counts": {c: sum(s["weak_label"] == c for s in sentences) for c in classes},
         "lf_coverage": float((L != -1).any(axis=1).mean()),
         "lf_table": lf_rows,
         "weak_vs_gold": weak_vs_gold,
         "weak_vs_gold_by_source_split": {f"{src.name}/{sp}": w for src in sources for sp in SPLITS
                                          if (w := weak_vs_gold_scores([s for s in src.sentences
-                                                                        if s["split"] == sp]))},
+                                                                        if s["split"] == sp], classes))},
         "read_seconds": round(read_seconds, 2),
         "seconds": round(time.perf_counter() - t0, 3),
         "lf_sentences_per_second": round(len(sentences) / lf_seconds, 1) if lf_seconds > 0 else None,
@@ -277,19 +286,26 @@ def build(cfg: DictConfig) -> dict:
     meta = {
         "name": data.name,
         "config": to_dict(cfg),
-        "classes": CLASSES,
-        "lf_names": LF_NAMES,
+        "classes": list(classes),
+        "lf_names": scheme.lf_names,
+        # what train checks (the same scheme) and `rules` rebuilds (the labeling functions and word lists)
+        "scheme": scheme.spec(),
+        "scheme_fingerprint": scheme.fingerprint(),
         "sources": [src.name for src in sources],
-        "fingerprint": fingerprint((s["doc_id"], s["start"], s["end"], s["text"], s["weak_label"],
-                                    s.get("gold_label"), s.get("gold_spans")) for s in sentences),
+        "fingerprint": fingerprint([scheme.name, *((s["doc_id"], s["start"], s["end"], s["text"], s["weak_label"],
+                                                    s.get("gold_label"), s.get("gold_spans")) for s in sentences)]),
     }
-    out = write_dataset(cfg.out_dir, sentences, articles, meta, summary, lf_table_markdown(lf_rows, weak_vs_gold))
+    from claimsift.models.rules import save_rules_run
+
+    out = write_dataset(cfg.out_dir, sentences, articles, meta, summary,
+                        lf_table_markdown(lf_rows, weak_vs_gold, classes),
+                        finish=lambda folder: save_rules_run(folder, label_model, scheme, data.name, cfg.out_dir))
     summary["out_dir"] = str(out)
-    print_summary(summary, sources)
+    print_summary(summary, sources, classes)
     return summary
 
 
-def source_counts(src: Source) -> dict:
+def source_counts(src: Source, scheme: Scheme) -> dict:
     """Per split: articles, sentences, gold labels per class, gold spans per type."""
     out = {}
     for sp in SPLITS:
@@ -299,29 +315,29 @@ def source_counts(src: Source) -> dict:
         out[sp] = {
             "articles": len({s["doc_id"] for s in sents}),
             "sentences": len(sents),
-            "gold_labels": {c: sum(s.get("gold_label") == c for s in sents) for c in CLASSES},
+            "gold_labels": {c: sum(s.get("gold_label") == c for s in sents) for c in scheme.classes},
             "gold_spans": {t: sum(x["type"] == t for s in sents for x in s.get("gold_spans") or [])
-                           for t in SPAN_TYPES},
+                           for t in scheme.span_types},
         }
     out["report"] = {k: v for k, v in src.report.items() if k not in ("read",)}
     return out
 
 
-def weak_vs_gold_scores(sentences: list[dict]) -> dict | None:
+def weak_vs_gold_scores(sentences: list[dict], classes) -> dict | None:
     pairs = [(s["gold_label"], s["weak_label"]) for s in sentences if s.get("gold_label")]
     if not pairs:
         return None
     from sklearn.metrics import precision_recall_fscore_support
 
     y_true, y_pred = zip(*pairs)
-    p, r, f, n = precision_recall_fscore_support(y_true, y_pred, labels=CLASSES, zero_division=0)
+    p, r, f, n = precision_recall_fscore_support(y_true, y_pred, labels=list(classes), zero_division=0)
     out = {"n": len(pairs), "accuracy": sum(a == b for a, b in pairs) / len(pairs), "macro_f1": float(f.mean())}
-    for i, c in enumerate(CLASSES):
+    for i, c in enumerate(classes):
         out[c] = {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(n[i])}
     return out
 
 
-def lf_table_markdown(rows: list[dict], weak_vs_gold: dict | None) -> str:
+def lf_table_markdown(rows: list[dict], weak_vs_gold: dict | None, classes) -> str:
     lines = ["# Labeling functions", "",
              "| lf | polarity | coverage | overlaps | conflicts | gold votes | gold accuracy |",
              "|---|---|---:|---:|---:|---:|---:|"]
@@ -333,13 +349,13 @@ def lf_table_markdown(rows: list[dict], weak_vs_gold: dict | None) -> str:
         lines += ["", f"# Weak labels against gold ({weak_vs_gold['n']} sentences)", "",
                   f"accuracy {weak_vs_gold['accuracy']:.3f}, macro-F1 {weak_vs_gold['macro_f1']:.3f}", "",
                   "| class | precision | recall | F1 | support |", "|---|---:|---:|---:|---:|"]
-        for c in CLASSES:
+        for c in classes:
             m = weak_vs_gold[c]
             lines.append(f"| {c} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} |")
     return "\n".join(lines) + "\n"
 
 
-def print_summary(s: dict, sources: list[Source]) -> None:
+def print_summary(s: dict, sources: list[Source], classes) -> None:
     from rich.table import Table
 
     out = Console()
@@ -361,13 +377,13 @@ def print_summary(s: dict, sources: list[Source]) -> None:
     out.print(t)
     c = Table(title="sentences per class (gold where labelled; weak for all)")
     c.add_column("source/split")
-    for k in CLASSES:
+    for k in classes:
         c.add_column(k, justify="right")
     for name, counts in s["sources"].items():
         for sp, row in counts.items():
             if sp in SPLITS and any(row["gold_labels"].values()):
-                c.add_row(f"{name}/{sp} gold", *(str(row["gold_labels"][k]) for k in CLASSES))
-    c.add_row("all weak", *(str(s["weak_label_counts"][k]) for k in CLASSES))
+                c.add_row(f"{name}/{sp} gold", *(str(row["gold_labels"][k]) for k in classes))
+    c.add_row("all weak", *(str(s["weak_label_counts"][k]) for k in classes))
     out.print(c)
     if s["weak_vs_gold"]:
         w = s["weak_vs_gold"]

@@ -2,8 +2,10 @@
 
 ``data/built/<name>/`` holds ``dataset/`` (a Hugging Face DatasetDict with
 train / validation / test), ``sentences.jsonl`` (every sentence, all splits),
-``articles.jsonl`` (cleaned text and what cleaning dropped), ``meta.json``,
-``summary.json`` and ``lf_summary.md``. The record format is described in
+``articles.jsonl`` (cleaned text and what cleaning dropped), ``meta.json``
+(with the scheme that labelled it), ``summary.json``, ``lf_summary.md`` and
+``rules/`` (the labeling functions and the fitted label model as a classify
+run, :mod:`claimsift.models.rules`). The record format is described in
 ``docs/architecture.md``.
 """
 
@@ -62,8 +64,11 @@ def assign_splits(doc_ids: list[str], *, seed: int, validation: float, test: flo
 
 
 def write_dataset(out_dir: str | Path, sentences: list[dict], articles: list[dict], meta: dict,
-                  summary: dict, lf_table_md: str) -> Path:
-    """Write the whole dataset folder atomically; return its path."""
+                  summary: dict, lf_table_md: str, finish=None) -> Path:
+    """Write the whole dataset folder atomically; return its path.
+
+    ``finish(folder)``, when given, writes more into the folder before it is complete (the rules run).
+    """
     from datasets import Dataset, DatasetDict
 
     out_dir = Path(out_dir)
@@ -83,6 +88,8 @@ def write_dataset(out_dir: str | Path, sentences: list[dict], articles: list[dic
             for split, r in rows.items()
         })
         dd.save_to_disk(str(tmp / "dataset"), num_shards={split: 1 for split, r in rows.items() if not r})
+        if finish is not None:
+            finish(tmp)
     return out_dir
 
 
@@ -120,3 +127,4 @@ def load_records(data: str | Path) -> list[dict]:
 
 def load_meta(data_dir: str | Path) -> dict:
     return json.loads((Path(data_dir) / "meta.json").read_text(encoding="utf-8"))
+

@@ -2,10 +2,14 @@
 
 A gold record (``data/gold/*.jsonl``) is one sentence: ``doc_id``,
 ``sent_id``, ``start``, ``end`` (offsets into the article's cleaned text),
-``text``, ``label`` (one of ``labels.CLASSES``), ``spans`` and an optional
-``note``. A span is ``{"type": SOURCE|CUE|CONTENT, "start", "end", "text",
-"attr"}`` with offsets into the sentence; ``attr`` ties the spans of one
-attribution together.
+``text``, ``label`` (a class of the scheme), ``spans`` and an optional
+``note``. A span is ``{"type", "start", "end", "text", "attr"}`` (a span type
+of the scheme, e.g. SOURCE, CUE, CONTENT) with offsets into the sentence;
+``attr`` ties the spans of one attribution together.
+
+The classes and span types to check against are given (``classes=``,
+``span_types=``, a scheme's); a caller that gives none gets the default
+scheme's (:func:`claimsift.scheme.default_scheme`).
 
 Every reader of labels and spans validates them here (:func:`label_problem`,
 :func:`check_label`, :func:`check_spans`, :func:`check_records`): ``claimsift
@@ -21,7 +25,6 @@ from pathlib import Path
 from typing import Iterable
 
 from claimsift.io import read_jsonl_objects
-from claimsift.labels import CLASS2ID, CLASSES, SPAN_TYPES
 
 REQUIRED = {"doc_id": str, "sent_id": str, "start": int, "end": int, "text": str, "label": str, "spans": list}
 SPAN_REQUIRED = {"type": str, "start": int, "end": int, "text": str, "attr": int}
@@ -30,16 +33,33 @@ SPAN_SCORED = {"type": str, "start": int, "end": int}
 OPTIONAL = {"note"}
 
 
-def label_problem(label) -> str | None:
-    """Why ``label`` is not a sentence class (one line), or None when it is one."""
-    if isinstance(label, str) and label in CLASS2ID:
+def _classes(classes) -> tuple[str, ...]:
+    if classes is None:
+        from claimsift.scheme import default_scheme
+
+        return default_scheme().classes
+    return tuple(classes)
+
+
+def _span_types(span_types) -> tuple[str, ...]:
+    if span_types is None:
+        from claimsift.scheme import default_scheme
+
+        return default_scheme().span_types
+    return tuple(span_types)
+
+
+def label_problem(label, classes: Iterable[str] | None = None) -> str | None:
+    """Why ``label`` is not one of ``classes`` (one line), or None when it is one."""
+    classes = _classes(classes)
+    if isinstance(label, str) and label in classes:
         return None
-    return f"unknown label {label!r} (expected one of {', '.join(CLASSES)})"
+    return f"unknown label {label!r} (expected one of {', '.join(classes)})"
 
 
-def check_label(label, where: str) -> str:
-    """Return ``label`` if it is a sentence class; raise ValueError ``"<where>: unknown label ..."`` otherwise."""
-    problem = label_problem(label)
+def check_label(label, where: str, classes: Iterable[str] | None = None) -> str:
+    """Return ``label`` if it is one of ``classes``; raise ValueError ``"<where>: unknown label ..."`` otherwise."""
+    problem = label_problem(label, classes)
     if problem:
         raise ValueError(f"{where}: {problem}")
     return label
@@ -50,7 +70,7 @@ def _wrong_types(obj: dict, fields: dict) -> list[str]:
             if k in obj and (not isinstance(obj[k], t) or (t is int and isinstance(obj[k], bool)))]
 
 
-def check_spans(spans, text: str, *, complete: bool = True) -> list[str]:
+def check_spans(spans, text: str, *, complete: bool = True, span_types: Iterable[str] | None = None) -> list[str]:
     """Problems with the spans of one sentence ``text`` (messages without location; empty when all are valid).
 
     ``complete`` (gold files): every span has ``type``, ``start``, ``end``,
@@ -61,6 +81,7 @@ def check_spans(spans, text: str, *, complete: bool = True) -> list[str]:
     """
     if not isinstance(spans, list):
         return ["spans is not a list"]
+    types = _span_types(span_types) if spans else ()
     required = SPAN_REQUIRED if complete else SPAN_SCORED
     out: list[str] = []
     good: list[dict] = []
@@ -78,8 +99,8 @@ def check_spans(spans, text: str, *, complete: bool = True) -> list[str]:
             out.append(f"{name}: wrong type for {', '.join(wrong)}")
             continue
         name = f"span {j} {span['type']} {span['start']}-{span['end']}"
-        if span["type"] not in SPAN_TYPES:
-            out.append(f"{name}: unknown span type {span['type']!r} (expected one of {', '.join(SPAN_TYPES)})")
+        if span["type"] not in types:
+            out.append(f"{name}: unknown span type {span['type']!r} (expected one of {', '.join(types) or 'none'})")
             continue
         if not 0 <= span["start"] < span["end"] <= len(text):
             out.append(f"{name}: offsets outside the sentence (length {len(text)})")
@@ -144,13 +165,15 @@ def canonical_attrs(spans: list[dict]) -> list[dict]:
     return spans
 
 
-def check_records(records: Iterable[dict], where: str, articles: dict[str, str] | None = None) -> list[str]:
+def check_records(records: Iterable[dict], where: str, articles: dict[str, str] | None = None, *,
+                  classes: Iterable[str] | None = None, span_types: Iterable[str] | None = None) -> list[str]:
     """Return one line per problem found in gold ``records`` (empty when all are valid).
 
     ``where`` names the file in messages; records may carry ``_line``.
     ``articles`` (doc_id → cleaned text), when given, also checks that each
     sentence's text is ``article[start:end]``.
     """
+    classes, span_types = _classes(classes), _span_types(span_types)
     problems: list[str] = []
     seen_ids: dict[str, int | str] = {}
     seen_offsets: dict[tuple, str] = {}
@@ -188,8 +211,8 @@ def check_records(records: Iterable[dict], where: str, articles: dict[str, str] 
         else:
             seen_offsets[key] = sid
 
-        if label_problem(rec["label"]):
-            bad(label_problem(rec["label"]))
+        if label_problem(rec["label"], classes):
+            bad(label_problem(rec["label"], classes))
         if not 0 <= rec["start"] < rec["end"] or rec["end"] - rec["start"] != len(rec["text"]):
             bad(f"sentence offsets {rec['start']}-{rec['end']} do not fit its text of length {len(rec['text'])}")
         elif rec["text"] != rec["text"].strip():
@@ -201,7 +224,7 @@ def check_records(records: Iterable[dict], where: str, articles: dict[str, str] 
             elif article[rec["start"]:rec["end"]] != rec["text"]:
                 bad(f"text differs from the article's cleaned text at {rec['start']}-{rec['end']}: "
                     f"{article[rec['start']:rec['end']][:60]!r}")
-        problems.extend(f"{at}: {msg}" for msg in check_spans(rec["spans"], rec["text"]))
+        problems.extend(f"{at}: {msg}" for msg in check_spans(rec["spans"], rec["text"], span_types=span_types))
     return problems
 
 
@@ -215,22 +238,25 @@ def read_gold(path: str | Path) -> tuple[list[dict], list[str]]:
     return [{**rec, "_line": lineno} for lineno, rec in objects], problems
 
 
-def load_gold(path: str | Path) -> list[dict]:
+def load_gold(path: str | Path, *, classes: Iterable[str] | None = None,
+              span_types: Iterable[str] | None = None) -> list[dict]:
     """Read and validate a gold file; raise ValueError listing its problems (one per line)."""
     records, problems = read_gold(path)
-    problems += check_records(records, str(path))
+    problems += check_records(records, str(path), classes=classes, span_types=span_types)
     if problems:
         raise ValueError(f"{path}: {len(problems)} problem(s) in the gold file:\n" + "\n".join(problems))
     return [{k: v for k, v in r.items() if k != "_line"} for r in records]
 
 
-def check_files(paths: Iterable[str | Path], articles: dict[str, str] | None = None) -> tuple[int, list[str]]:
+def check_files(paths: Iterable[str | Path], articles: dict[str, str] | None = None, *,
+                classes: Iterable[str] | None = None, span_types: Iterable[str] | None = None
+                ) -> tuple[int, list[str]]:
     """Check gold files; return (number of records read, problems across all files)."""
     n, problems = 0, []
     for path in paths:
         records, read_problems = read_gold(path)
         problems.extend(read_problems)
-        problems.extend(check_records(records, str(path), articles))
+        problems.extend(check_records(records, str(path), articles, classes=classes, span_types=span_types))
         n += len(records)
     return n, problems
 

@@ -9,10 +9,10 @@ from tqdm import tqdm
 
 from claimsift.data.clean import Cleaned, clean
 from claimsift.data.ingest import RawArticle
-from claimsift.data.labeling import LF_NAMES, apply_lfs, weak_spans
-from claimsift.data.labelmodel import fit_predict_proba, votes_matrix
+from claimsift.data.labelmodel import LabelModel, votes_matrix
 from claimsift.data.segment import Sentence, segment
-from claimsift.labels import ABSTAIN, CLASSES
+from claimsift.labels import ABSTAIN
+from claimsift.scheme import Scheme
 
 
 def clean_and_split(raw: RawArticle) -> tuple[Cleaned, list[Sentence]]:
@@ -37,26 +37,28 @@ def process_article(raw: RawArticle) -> tuple[dict, list[dict]]:
     return article, records
 
 
-def weak_annotate(sentence: dict) -> tuple[list, list[dict]]:
-    """Labeling-function votes and weak spans for one sentence record."""
-    return apply_lfs(sentence["text"]), weak_spans(sentence["text"])
+def weak_annotate(sentence: dict, scheme: Scheme) -> tuple[list, list[dict]]:
+    """The scheme's labeling-function votes and weak spans for one sentence record."""
+    return scheme.vote(sentence["text"]), scheme.weak_spans(sentence["text"])
 
 
-def weak_label(sentences: list[dict], label_model, seed: int) -> np.ndarray:
+def weak_label(sentences: list[dict], label_model, seed: int, scheme: Scheme) -> tuple[np.ndarray, LabelModel]:
     """Fill lf_votes, spans, weak_probs and weak_label of every sentence record in place.
 
-    ``label_model`` is the ``label_model`` config node. Returns the label matrix.
+    ``label_model`` is the ``label_model`` config node. Returns the label matrix and the fitted label model.
     """
     votes = []
     for sent in tqdm(sentences, desc="labeling functions", unit="sent", file=sys.stderr):
-        v, spans = weak_annotate(sent)
+        v, spans = weak_annotate(sent, scheme)
         votes.append(v)
-        sent["lf_votes"] = [{"lf": n, "label": x} for n, x in zip(LF_NAMES, v) if x != ABSTAIN]
+        sent["lf_votes"] = [{"lf": n, "label": x} for n, x in zip(scheme.lf_names, v) if x != ABSTAIN]
         sent["spans"] = spans
-    L = votes_matrix(votes)
-    proba = fit_predict_proba(L, label_model.kind, seed=seed, n_epochs=label_model.n_epochs, lr=label_model.lr,
-                              l2=label_model.l2, default_class=label_model.default_class)
+    L = votes_matrix(votes, scheme.classes)
+    model = LabelModel(label_model.kind, classes=scheme.classes, precedence=scheme.precedence,
+                       default_class=scheme.default_class, seed=seed, n_epochs=label_model.n_epochs,
+                       lr=label_model.lr, l2=label_model.l2).fit(L)
+    proba = model.predict_proba(L)
     for sent, p in zip(sentences, proba):
         sent["weak_probs"] = [round(float(x), 6) for x in p]
-        sent["weak_label"] = CLASSES[int(p.argmax())]
-    return L
+        sent["weak_label"] = scheme.classes[int(p.argmax())]
+    return L, model

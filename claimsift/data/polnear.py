@@ -33,8 +33,7 @@ from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
 
-from claimsift.data.brat import BratStats, read_brat_corpus
-from claimsift.labels import SPAN_TYPES
+from claimsift.data.brat import SPAN_TYPE_OF, BratStats, read_brat_corpus
 
 
 def read_polnear(data: DictConfig) -> tuple[list[dict], list[dict], dict[str, dict]]:
@@ -74,7 +73,7 @@ def print_read_stats(read: dict, annotators: str | None) -> None:
         t.add_column(split, justify="right")
     rows = {"documents": lambda r: r["documents"], "several annotators": lambda r: r["multi_annotator_documents"],
             "sentences": lambda r: r["sentences"], "attributions": lambda r: r["attributions"]}
-    for typ in SPAN_TYPES:
+    for typ in sorted(SPAN_TYPE_OF.values()):  # the attribution span types brat's Source / Cue / Content become
         rows[f"{typ} spans → pieces"] = lambda r, typ=typ: f"{r['spans'].get(typ, 0)} → {r['pieces'].get(typ, 0)}"
     rows.update({"clipped at sentence edges": lambda r: sum(r["clipped"].values()),
                  "dropped (outside sentences)": lambda r: sum(r["dropped"].values()),

@@ -45,8 +45,11 @@ def standoff_files(path: str | Path) -> list[Path]:
     raise FileNotFoundError(f"{path}: no standoff label file or folder")
 
 
-def read_standoff(path: str | Path) -> tuple[list[dict], list[str]]:
-    """Read standoff records from a file or folder: (records, problems), one line per problem."""
+def read_standoff(path: str | Path, classes: Iterable[str] | None = None) -> tuple[list[dict], list[str]]:
+    """Read standoff records from a file or folder: (records, problems), one line per problem.
+
+    Labels are checked against ``classes`` (None: the default scheme's).
+    """
     records, problems = [], []
     for f in standoff_files(path):
         objects, read_problems = read_jsonl_objects(f)
@@ -57,8 +60,9 @@ def read_standoff(path: str | Path) -> tuple[list[dict], list[str]]:
             if bad:
                 problems.append(f"{at}: missing or wrong-typed field(s) {', '.join(bad)}")
                 continue
-            if label_problem(rec["label"]):
-                problems.append(f"{at}: {label_problem(rec['label'])}")
+            problem = label_problem(rec["label"], classes)
+            if problem:
+                problems.append(f"{at}: {problem}")
                 continue
             if rec.get("selection", "article") not in SELECTIONS:
                 problems.append(f"{at}: selection {rec['selection']!r} (expected one of {', '.join(SELECTIONS)})")

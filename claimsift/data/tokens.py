@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from typing import Iterable, Sequence
 
-from claimsift.labels import SPAN_TYPES
-
 # Dotted initialisms (U.S., U.N.), a few news abbreviations that keep their
 # dot, words with inner apostrophes or hyphens, numbers with separators, or any
 # single other non-space character (quote marks and punctuation stand alone).
@@ -101,7 +99,7 @@ def _continues(prev_tag: str, typ: str) -> bool:
 
 
 def bio_to_spans(text: str, tokens: Sequence[tuple[str, int, int]], tags: Sequence[str],
-                 scores: Sequence[float] | None = None) -> list[dict]:
+                 scores: Sequence[float] | None = None, types: Iterable[str] | None = None) -> list[dict]:
     """Spans of a model's BIO tags, repaired: one span per run of same-type tokens.
 
     An I- after O or another type starts a new span (as seqeval does); a B- that
@@ -109,8 +107,14 @@ def bio_to_spans(text: str, tokens: Sequence[tuple[str, int, int]], tags: Sequen
     cutting it ("Tomas" + "Reyes" is one SOURCE). Spans end at token edges, so
     they are snapped to words. With ``scores`` (one per token), each span gets
     the mean score of its tokens. The spans come numbered into attributions
-    (``attr``, :func:`group_attributions`).
+    (``attr``, :func:`group_attributions`). A tag of a type not in ``types`` (the
+    model's span types; None: the default scheme's) ends a span and starts none.
     """
+    if types is None:
+        from claimsift.scheme import default_scheme
+
+        types = default_scheme().span_types
+    types = frozenset(types)
     spans: list[dict] = []
     cur: dict | None = None
     cur_scores: list[float] = []
@@ -129,7 +133,7 @@ def bio_to_spans(text: str, tokens: Sequence[tuple[str, int, int]], tags: Sequen
             close()
             continue
         prefix, typ = tag.split("-", 1)
-        if typ not in SPAN_TYPES:
+        if typ not in types:
             close()
             continue
         # A new span starts at a type change or at B- after a gap. I- without a B- (after O or

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from claimsift.data.gold import canonical_attrs, check_label, check_spans
-from claimsift.labels import CLASSES, SPAN_TYPES
+from claimsift.scheme import Scheme, load_scheme
 
 TAG = re.compile(r"<(/?)(SOURCE|CUE|CONTENT)(\d+)>")
 
@@ -85,8 +85,12 @@ def parse_sentence(marked: str, where: str) -> tuple[str, list[dict]]:
     return text, canonical_attrs(spans)
 
 
-def parse_article(path: Path) -> WrittenArticle:
-    """Parse one marked-up article; raise ValueError naming file and line on any problem."""
+def parse_article(path: Path, scheme: Scheme | None = None) -> WrittenArticle:
+    """Parse one marked-up article; raise ValueError naming file and line on any problem.
+
+    Labels and spans are checked against ``scheme`` (None: the default scheme).
+    """
+    scheme = load_scheme(scheme)
     doc_id = path.stem
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -107,8 +111,8 @@ def parse_article(path: Path) -> WrittenArticle:
             continue
         label, sep, marked = stripped.partition("|")
         if not sep:
-            raise ValueError(f"{where}: expected 'label | sentence' with label one of {', '.join(CLASSES)}")
-        label = check_label(label.strip(), where)
+            raise ValueError(f"{where}: expected 'label | sentence' with label one of {', '.join(scheme.classes)}")
+        label = check_label(label.strip(), where, scheme.classes)
         paragraphs[-1].append((i, label, marked.strip()))
     paragraphs = [p for p in paragraphs if p]
     if not paragraphs:
@@ -127,7 +131,7 @@ def parse_article(path: Path) -> WrittenArticle:
             text, spans = parse_sentence(marked, f"{path}:{i}")
             if not text:
                 raise ValueError(f"{path}:{i}: empty sentence")
-            problems = check_spans(spans, text)
+            problems = check_spans(spans, text, span_types=scheme.span_types)
             if problems:
                 raise ValueError(f"{path}:{i}: {'; '.join(problems)}")
             sentences.append({"doc_id": doc_id, "sent_id": f"{doc_id}:{len(sentences):03d}", "start": offset,
@@ -138,7 +142,8 @@ def parse_article(path: Path) -> WrittenArticle:
     return WrittenArticle(doc_id, path, "".join(text_parts), meta, sentences)
 
 
-def read_written(path: str | Path) -> tuple[list[WrittenArticle], list[tuple[Path, str]]]:
+def read_written(path: str | Path, scheme: Scheme | None = None
+                 ) -> tuple[list[WrittenArticle], list[tuple[Path, str]]]:
     """Parse every ``*.txt`` under ``path``; return (articles, [(file, problem)]) — a bad file is reported, not fatal."""
     root = Path(path)
     files = [root] if root.is_file() else sorted(root.glob("*.txt"))
@@ -147,7 +152,7 @@ def read_written(path: str | Path) -> tuple[list[WrittenArticle], list[tuple[Pat
     articles, bad = [], []
     for f in files:
         try:
-            articles.append(parse_article(f))
+            articles.append(parse_article(f, scheme))
         except ValueError as exc:
             bad.append((f, str(exc)))
     return articles, bad
@@ -160,11 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from collections import Counter
 
+    scheme = load_scheme(None)
     counts: Counter = Counter()
     spans: Counter = Counter()
     n_articles = n_bad = 0
     for p in args[1:]:
-        articles, bad = read_written(p)
+        articles, bad = read_written(p, scheme)
         for f, problem in bad:
             print(problem)
         n_bad += len(bad)
@@ -174,8 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             spans.update(x["type"] for s in a.sentences for x in s["gold_spans"])
     total = sum(counts.values())
     print(f"{n_articles} article(s) read, {n_bad} with problems; {total} sentences: "
-          + ", ".join(f"{c} {counts[c]}" for c in CLASSES) + "; spans: "
-          + ", ".join(f"{t} {spans[t]}" for t in SPAN_TYPES))
+          + ", ".join(f"{c} {counts[c]}" for c in scheme.classes) + "; spans: "
+          + ", ".join(f"{t} {spans[t]}" for t in scheme.span_types))
     return 1 if n_bad else 0
 
 

@@ -5,7 +5,14 @@
     claimsift evaluate run=models/classify-baseline-seeds-latest split=my_gold.jsonl
     claimsift evaluate run=models/classify-transformer-mix-latest split=validation eval.source=polnear  # one source of a mix
     claimsift evaluate cv=by_article task=classify model=baseline          # leave-one-article-out
+    claimsift evaluate run=rules split=gold data=seeds                     # the labeling functions themselves
     python -m claimsift.evaluate run=... eval.n_resamples=200
+
+``run=rules`` is the rules run of the dataset (``dataset=``, else
+``data/built/<data.name>``): its labeling functions and label model as a
+classifier (:mod:`claimsift.models.rules`), scored like any run into
+``<dataset>/rules/eval/<split>/``. Classes come from the run's own label map,
+so a run of any scheme is scored with its classes; the truth must use them.
 
 Writes ``<run>/eval/<split>/``: ``metrics.json`` (keys ``<split>/<metric>[_<class>]``),
 ``report.md``, ``confusion.png`` and ``reliability.png`` (classification), and
@@ -26,10 +33,12 @@ from rich.console import Console
 from rich.table import Table
 
 from claimsift.config import CONFIG_DIR, seed_everything, set_verbosity
-from claimsift.evaluate.records import EvalSet, load_eval_set
+from claimsift.evaluate.records import DATASET_SPLITS, EvalSet, load_eval_set
 from claimsift.evaluate.report import write_eval_dir
-from claimsift.evaluate.score import Predictions, predict, score, weak_predictions
+from claimsift.evaluate.score import Predictions, predict, score, span_types, weak_predictions
 from claimsift.models.base import load_model
+from claimsift.models.rules import RULES, rules_run
+from claimsift.scheme import labels_of, run_scheme
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:
@@ -44,33 +53,62 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
 
         return cross_validate(cfg)
     if not cfg.run:
-        raise ValueError("no run to evaluate: pass run=<run dir> (or cv=by_article for cross-validation)")
-    run = Path(cfg.run)
+        raise ValueError("no run to evaluate: pass run=<run dir> or run=rules (or cv=by_article for cross-validation)")
+    run = rules_run(cfg.dataset or cfg.dataset_dir) if str(cfg.run) == RULES else Path(cfg.run)
     info = read_run(run)
     task = info["task"]
-    eval_set = load_eval_set(str(cfg.split), cfg.dataset or info.get("dataset"), task, cfg.eval.truth,
-                             source=cfg.eval.get("source"), held_out=cfg.splits.held_out)
     model = load_model(run / "model")
     if model.task != task:
         raise ValueError(f"{run}: run.json says task {task!r} but the model is a {model.task} model")
+    spec = run_scheme(run)
+    dataset = cfg.dataset or info.get("dataset")
+    # The run's own label map names what it predicts; the rest of its scheme checks the other column of a file.
+    classes, types = labels_of(spec)
+    if task == "classify":
+        classes = names = list(model.classes_)
+    else:  # a span model without a tag list is taken to predict its scheme's span types
+        types = names = span_types(getattr(model, "tags_", None) or []) or types
+    if str(cfg.split) in DATASET_SPLITS or str(cfg.split) == "gold":
+        check_run_dataset(names, task, dataset, run)
+    eval_set = load_eval_set(str(cfg.split), dataset, task, cfg.eval.truth, source=cfg.eval.get("source"),
+                             held_out=cfg.splits.held_out, classes=classes, span_types=types)
 
     texts = [r["text"] for r in eval_set.records]
     preds = predict(model, texts, cfg.eval.batch_size, desc=f"evaluate {eval_set.name}")
+    preds.classes = names
     out_dir = Path(cfg.out_dir) if cfg.out_dir else run / "eval" / eval_set.name
-    return score_and_report(cfg, eval_set, preds, task, out_dir, title=f"{run.resolve().name} on {eval_set.name}",
+    return score_and_report(cfg, eval_set, preds, task, out_dir, labels=names,
+                            title=f"{run.resolve().name} on {eval_set.name}",
                             notes=[f"Run `{run}` ({info.get('model', '?')}, task {task}).", *eval_set.notes])
 
 
+def check_run_dataset(names: list[str], task: str, dataset, run) -> None:
+    """Raise ValueError when ``dataset`` was labelled with other classes (or span types) than the run predicts."""
+    if dataset is None or not (Path(dataset) / "meta.json").is_file():
+        return  # load_eval_set says what is missing
+    from claimsift.data.dataset import load_meta
+    from claimsift.scheme import recorded_scheme
+
+    meta = load_meta(dataset)
+    spec = recorded_scheme(meta) or {}
+    theirs = sorted(meta.get("classes") or []) if task == "classify" else sorted(spec.get("span_types") or names)
+    if theirs and theirs != sorted(names):
+        what = "classes" if task == "classify" else "span types"
+        raise ValueError(f"{run} predicts {what} {', '.join(names)} but {dataset} was labelled with "
+                         f"{', '.join(theirs)} (scheme {spec.get('name', '?')}): evaluate it on a dataset of its scheme")
+
+
 def score_and_report(cfg: DictConfig, eval_set: EvalSet, preds: Predictions, task: str, out_dir: Path, *,
-                     title: str, notes: list[str], extra: dict | None = None) -> dict[str, float]:
+                     title: str, notes: list[str], labels: list[str], extra: dict | None = None) -> dict[str, float]:
     """Score ``preds`` against ``eval_set``'s truth, write ``out_dir``, print the summary; return the metrics.
 
+    ``labels`` are the classes (or span types) of the predictor, those of the dataset's weak labels too.
     Against hand labels the weak labels are scored the same way as a reference (against
     themselves they would say nothing). A weak truth's banner heads the report and stdout.
     """
     kw = _score_kwargs(cfg)
     scored = score(eval_set.records, preds, eval_set.name, **kw)
-    weak = weak_predictions(eval_set.records, task) if eval_set.truth == "gold" else None
+    weak = weak_predictions(eval_set.records, task, labels) if eval_set.truth == "gold" else None
     reference = score(eval_set.records, weak, eval_set.name, **kw) if weak is not None else None
     write_eval_dir(out_dir, scored, title=title, notes=notes, reference=reference, extra=extra,
                    banner=eval_set.banner)

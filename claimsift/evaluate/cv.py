@@ -29,7 +29,7 @@ from tqdm.auto import tqdm
 from claimsift.data.dataset import load_records
 from claimsift.evaluate.records import rows_to_eval_set
 from claimsift.evaluate.score import Predictions, predict, score
-from claimsift.labels import CLASSES
+from claimsift.scheme import check_dataset_scheme, load_scheme
 
 PREFIX = "cv"
 
@@ -44,6 +44,8 @@ def cross_validate(cfg: DictConfig) -> dict[str, float]:
 
     task = cfg.task.name
     dataset_dir = cfg.dataset or cfg.dataset_dir
+    scheme = load_scheme(cfg.scheme)
+    check_dataset_scheme(scheme, dataset_dir)
     rows = load_records(dataset_dir)
     key = cfg.cv.group_by
     if key not in ("doc_id", "fold"):
@@ -60,7 +62,8 @@ def cross_validate(cfg: DictConfig) -> dict[str, float]:
     eval_set = rows_to_eval_set(rows, PREFIX, task, cfg.eval.truth)
     pos = {r["sent_id"]: i for i, r in enumerate(eval_set.records)}
     n = len(eval_set.records)
-    proba = np.zeros((n, len(CLASSES))) if task == "classify" else None
+    labels = list(scheme.classes) if task == "classify" else list(scheme.span_types)
+    proba = np.zeros((n, len(labels))) if task == "classify" else None
     spans: list = [None] * n
     folds = []
     for gi, g in enumerate(tqdm(groups, desc=f"cv {task}/{cfg.model.name}", unit="fold")):
@@ -86,9 +89,9 @@ def cross_validate(cfg: DictConfig) -> dict[str, float]:
     if task == "classify":
         from claimsift.evaluate.score import from_proba
 
-        preds = from_proba(proba)
+        preds = from_proba(proba, labels)
     else:
-        preds = Predictions("extract", spans=spans)
+        preds = Predictions("extract", spans=spans, classes=labels)
     title = f"cross-validation by {key}: {task} / {cfg.model.name}"
     notes = [f"{len(folds)} folds, each holding out every sentence of one {key} value; the model is trained "
              f"on the other articles with `train.labels={cfg.train.labels}` and the predictions are pooled.",
@@ -98,7 +101,7 @@ def cross_validate(cfg: DictConfig) -> dict[str, float]:
              "Per fold (" + folds[0]["headline"] + "): "
              + ", ".join(f"{f['held_out']} {f['value']:.3f} (n={f['n_test']})" for f in folds) + "."]
     return score_and_report(cfg, eval_set, preds, task, Path(cfg.cv.out_dir), title=title, notes=notes,
-                            extra={"folds": folds})
+                            labels=labels, extra={"folds": folds})
 
 
 def extra_rows(dirs: list[str], rows: list[dict]) -> list[dict]:

@@ -16,8 +16,6 @@ from seqeval.metrics.sequence_labeling import precision_recall_fscore_support as
 from seqeval.metrics.sequence_labeling import get_entities
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
-from claimsift.labels import SPAN_TYPES
-
 # ---------------------------------------------------------------- classification
 
 
@@ -144,13 +142,19 @@ def reliability_bins(proba: np.ndarray, y_true_idx: Sequence[int], n_bins: int) 
 
 # ---------------------------------------------------------------- spans
 
+def span_types_of(*tag_lists: Sequence[Sequence[str]]) -> list[str]:
+    """The span types tagged anywhere in ``tag_lists`` (lists of BIO sequences), sorted."""
+    return sorted({t for tags in tag_lists for seq in tags for t, _, _ in get_entities(list(seq))})
+
+
 def exact_span_metrics(gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]],
-                       prefix: str) -> dict[str, float]:
+                       prefix: str, types: Sequence[str] | None = None) -> dict[str, float]:
     """seqeval exact-match precision/recall/F1/support per span type, micro and macro averages.
 
     Exact matching is the project's default span metric, so its keys carry no
     mode: ``{prefix}/f1_SOURCE``, ``{prefix}/micro_f1``, ``{prefix}/macro_f1``
     (mean over the types seen in gold or predictions, as seqeval does).
+    Per-type keys for every one of ``types`` (the scheme's; None: the types seen).
     """
     _check_tags(gold_tags, pred_tags)
     gold_tags, pred_tags = [list(t) for t in gold_tags], [list(t) for t in pred_tags]
@@ -159,7 +163,7 @@ def exact_span_metrics(gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[S
     # seqeval reports only the types it sees, in sorted order; absent types read 0.
     seen = sorted({t for t, _, _ in get_entities(gold_tags)} | {t for t, _, _ in get_entities(pred_tags)})
     per_type = dict(zip(seen, zip(p, r, f, s)))
-    for t in SPAN_TYPES:
+    for t in (seen if types is None else types):
         tp_, tr_, tf_, ts_ = per_type.get(t, (0.0, 0.0, 0.0, 0))
         out[f"{prefix}/precision_{t}"] = float(tp_)
         out[f"{prefix}/recall_{t}"] = float(tr_)
@@ -172,15 +176,19 @@ def exact_span_metrics(gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[S
     return out
 
 
-def exact_counts(gold_tags: Sequence[str], pred_tags: Sequence[str]) -> dict[str, tuple[int, int, int]]:
-    """(true positives, predicted, gold) per span type for one sentence, seqeval's entity reading."""
+def exact_counts(gold_tags: Sequence[str], pred_tags: Sequence[str],
+                 types: Sequence[str] | None = None) -> dict[str, tuple[int, int, int]]:
+    """(true positives, predicted, gold) per span type (``types``; None: those seen) for one sentence,
+    seqeval's entity reading."""
     gold = set(get_entities(list(gold_tags)))
     pred = set(get_entities(list(pred_tags)))
+    types = span_types_of([gold_tags], [pred_tags]) if types is None else types
     return {t: (sum(1 for e in pred & gold if e[0] == t), sum(1 for e in pred if e[0] == t),
-                sum(1 for e in gold if e[0] == t)) for t in SPAN_TYPES}
+                sum(1 for e in gold if e[0] == t)) for t in types}
 
 
-def overlap_counts(gold_tags: Sequence[str], pred_tags: Sequence[str]) -> dict[str, tuple[int, int, int]]:
+def overlap_counts(gold_tags: Sequence[str], pred_tags: Sequence[str],
+                   types: Sequence[str] | None = None) -> dict[str, tuple[int, int, int]]:
     """(matched, predicted, gold) per span type for one sentence under overlap matching.
 
     Two spans of one type can match when they share at least one token; pairs
@@ -190,7 +198,7 @@ def overlap_counts(gold_tags: Sequence[str], pred_tags: Sequence[str]) -> dict[s
     gold = get_entities(list(gold_tags))
     pred = get_entities(list(pred_tags))
     out = {}
-    for t in SPAN_TYPES:
+    for t in (span_types_of([gold_tags], [pred_tags]) if types is None else types):
         g = [(s, e) for typ, s, e in gold if typ == t]
         p = [(s, e) for typ, s, e in pred if typ == t]
         pairs = []
@@ -208,15 +216,20 @@ def overlap_counts(gold_tags: Sequence[str], pred_tags: Sequence[str]) -> dict[s
     return out
 
 
-def span_counts(gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]], mode: str) -> np.ndarray:
-    """(n_sentences, n_types, 3) array of (tp, predicted, gold) counts; ``mode`` is exact or overlap."""
+def span_counts(gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]], mode: str,
+                types: Sequence[str] | None = None) -> np.ndarray:
+    """(n_sentences, n_types, 3) array of (tp, predicted, gold) counts; ``mode`` is exact or overlap.
+
+    Types are ``types`` in that order (None: every type seen, sorted).
+    """
     _check_tags(gold_tags, pred_tags)
+    types = span_types_of(gold_tags, pred_tags) if types is None else list(types)
     count = {"exact": exact_counts, "overlap": overlap_counts}[mode]
     rows = []
     for g, p in zip(gold_tags, pred_tags):
-        c = count(g, p)
-        rows.append([c[t] for t in SPAN_TYPES])
-    return np.array(rows, dtype=float).reshape(len(rows), len(SPAN_TYPES), 3)
+        c = count(g, p, types)
+        rows.append([c[t] for t in types])
+    return np.array(rows, dtype=float).reshape(len(rows), len(types), 3)
 
 
 def prf_from_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -229,12 +242,14 @@ def prf_from_counts(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 def overlap_span_metrics(gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]],
-                         prefix: str) -> dict[str, float]:
-    """Overlap-match precision/recall/F1 per span type and micro averages (``{prefix}/overlap_...``)."""
-    totals = span_counts(gold_tags, pred_tags, "overlap").sum(axis=0)
+                         prefix: str, types: Sequence[str] | None = None) -> dict[str, float]:
+    """Overlap-match precision/recall/F1 per span type (``types``; None: those seen) and micro averages
+    (``{prefix}/overlap_...``)."""
+    types = span_types_of(gold_tags, pred_tags) if types is None else list(types)
+    totals = span_counts(gold_tags, pred_tags, "overlap", types).sum(axis=0)
     p, r, f = prf_from_counts(totals)
     out = {}
-    for i, t in enumerate(SPAN_TYPES):
+    for i, t in enumerate(types):
         out[f"{prefix}/overlap_precision_{t}"] = float(p[i])
         out[f"{prefix}/overlap_recall_{t}"] = float(r[i])
         out[f"{prefix}/overlap_f1_{t}"] = float(f[i])
@@ -245,20 +260,23 @@ def overlap_span_metrics(gold_tags: Sequence[Sequence[str]], pred_tags: Sequence
 
 
 def bootstrap_spans(gold_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]], prefix: str, *,
-                    n_resamples: int, seed: int, confidence: float = 0.95) -> dict[str, float]:
-    """Percentile intervals for micro-F1 and per-type F1, exact (``micro_f1``) and overlap (``overlap_micro_f1``)."""
+                    n_resamples: int, seed: int, confidence: float = 0.95,
+                    types: Sequence[str] | None = None) -> dict[str, float]:
+    """Percentile intervals for micro-F1 and per-type F1 (``types``; None: those seen), exact (``micro_f1``)
+    and overlap (``overlap_micro_f1``)."""
+    types = span_types_of(gold_tags, pred_tags) if types is None else list(types)
     out = {}
     rng = np.random.default_rng(seed)
     n = len(gold_tags)
     idx = rng.integers(0, n, size=(n_resamples, n))
     for mode in ("exact", "overlap"):
-        counts = span_counts(gold_tags, pred_tags, mode)  # (n, types, 3)
+        counts = span_counts(gold_tags, pred_tags, mode, types)  # (n, types, 3)
         sums = counts[idx].sum(axis=1)  # (resamples, types, 3)
         _, _, f = prf_from_counts(sums)
         _, _, micro = prf_from_counts(sums.sum(axis=1))
         name = "" if mode == "exact" else "overlap_"
         out.update(_interval(micro, f"{prefix}/{name}micro_f1", confidence))
-        for i, t in enumerate(SPAN_TYPES):
+        for i, t in enumerate(types):
             out.update(_interval(f[:, i], f"{prefix}/{name}f1_{t}", confidence))
     return out
 

@@ -44,7 +44,7 @@ def split_name(split: str) -> str:
 
 
 def load_eval_set(split: str, dataset_dir: str | Path | None, task: str, truth: str = "auto",
-                  source: str | None = None, held_out: str = "test") -> EvalSet:
+                  source: str | None = None, held_out: str = "test", *, classes=None, span_types=None) -> EvalSet:
     """Records of ``split`` (train | validation | test | gold | a gold-format JSONL path) for ``task``.
 
     ``source`` keeps only the sentences of one source of a mixed dataset (its
@@ -54,7 +54,8 @@ def load_eval_set(split: str, dataset_dir: str | Path | None, task: str, truth: 
     the weak labels, ``auto`` takes gold when the split has any and weak otherwise.
     ``split=gold`` with ``auto`` on a dataset without hand labels for ``task``
     scores the ``held_out`` split against the weak labels instead; the returned
-    set's ``banner`` says so whenever the truth is weak.
+    set's ``banner`` says so whenever the truth is weak. A gold-format file's labels and spans are
+    checked against ``classes`` and ``span_types`` (the run's; None: the default scheme's).
     Raises FileNotFoundError / ValueError with the file and the problem.
     """
     if truth not in ("auto", "gold", "weak"):
@@ -63,7 +64,7 @@ def load_eval_set(split: str, dataset_dir: str | Path | None, task: str, truth: 
         path = Path(split)
         if not path.is_file():
             raise FileNotFoundError(f"split={split}: not a split name (train, validation, test, gold) nor a file")
-        records = read_gold_file(path)
+        records = read_gold_file(path, classes=classes, span_types=span_types)
         return _keep_annotated(EvalSet(split_name(split), records, "gold", [f"Sentences from `{path}` (gold format)."]), task)
 
     if dataset_dir is None:
@@ -112,11 +113,11 @@ def rows_to_eval_set(rows: list[dict], name: str, task: str, truth: str) -> Eval
     return es
 
 
-def read_gold_file(path: str | Path) -> list[dict]:
+def read_gold_file(path: str | Path, *, classes=None, span_types=None) -> list[dict]:
     """Read a gold-format JSONL into evaluation records; a bad record raises ValueError naming file and line.
 
-    Labels and spans are validated by :mod:`claimsift.data.gold`; a span needs
-    only its type and offsets here (what scoring uses).
+    Labels and spans are validated by :mod:`claimsift.data.gold` against ``classes`` and ``span_types``
+    (None: the default scheme's); a span needs only its type and offsets here (what scoring uses).
     """
     path = Path(path)
     objects, problems = read_jsonl_objects(path)
@@ -130,10 +131,10 @@ def read_gold_file(path: str | Path) -> list[dict]:
             raise ValueError(f"{where}: missing or empty 'text'")
         label = rec.get("label")
         if label is not None:
-            check_label(label, where)
+            check_label(label, where, classes)
         spans = rec.get("spans")
         if spans is not None:
-            span_problems = check_spans(spans, text, complete=False)
+            span_problems = check_spans(spans, text, complete=False, span_types=span_types)
             if span_problems:
                 raise ValueError(f"{where}: {span_problems[0]}")
         if label is None and spans is None:

@@ -11,7 +11,6 @@ import numpy as np
 
 from claimsift.evaluate.score import Scored
 from claimsift.io import atomic_path, write_json, write_jsonl
-from claimsift.labels import CLASSES, SPAN_TYPES
 
 METRICS_FILE = "metrics.json"
 REFERENCE_FILE = "weak_reference.json"
@@ -26,7 +25,7 @@ def prediction_rows(scored: Scored) -> list[dict]:
         row = {"sent_id": rec.get("sent_id"), "doc_id": rec.get("doc_id"), "text": rec["text"]}
         if scored.task == "classify":
             row.update(label=rec["label"], pred=p.labels[i], confidence=round(float(p.proba[i].max()), 6),
-                       probabilities={c: round(float(x), 6) for c, x in zip(CLASSES, p.proba[i])})
+                       probabilities={c: round(float(x), 6) for c, x in zip(p.classes, p.proba[i])})
         else:
             row.update(spans=rec["spans"], pred_spans=p.spans[i])
         rows.append(row)
@@ -44,7 +43,7 @@ def write_eval_dir(out_dir: str | Path, scored: Scored, *, title: str, notes: li
         write_json(tmp / METRICS_FILE, scored.metrics)
         plots = []
         if scored.task == "classify":
-            plots.append(plot_confusion(scored.confusion, tmp / "confusion.png", title))
+            plots.append(plot_confusion(scored.confusion, scored.predictions.classes, tmp / "confusion.png", title))
             plots.append(plot_reliability(scored.bins, tmp / "reliability.png", title))
         write_jsonl(tmp / PREDICTIONS_FILE, prediction_rows(scored))
         if reference is not None:
@@ -81,6 +80,7 @@ def _ci(m: dict, key: str) -> str:
 
 def _classify_section(scored: Scored, reference: Scored | None, plots: list[str]) -> list[str]:
     m, p = scored.metrics, scored.prefix
+    classes = scored.predictions.classes
     lines = ["## Summary", "", "| metric | value |", "|---|---|",
              f"| macro F1 | {_ci(m, f'{p}/macro_f1')} |",
              f"| weighted F1 | {m[f'{p}/weighted_f1']:.3f} |",
@@ -90,7 +90,7 @@ def _classify_section(scored: Scored, reference: Scored | None, plots: list[str]
         r = reference.metrics
         lines.append(f"| weak labels (teacher) macro F1 | {_ci(r, f'{reference.prefix}/macro_f1')} |")
     lines += ["", "## Per class", "", "| class | precision | recall | F1 [95% CI] | support |", "|---|---|---|---|---|"]
-    for c in CLASSES:
+    for c in classes:
         lines.append(f"| {c} | {m[f'{p}/precision_{c}']:.3f} | {m[f'{p}/recall_{c}']:.3f} | "
                      f"{_ci(m, f'{p}/f1_{c}')} | {int(m[f'{p}/support_{c}'])} |")
     lines.append(f"| macro | {m[f'{p}/macro_precision']:.3f} | {m[f'{p}/macro_recall']:.3f} | "
@@ -98,8 +98,8 @@ def _classify_section(scored: Scored, reference: Scored | None, plots: list[str]
     lines.append(f"| weighted | {m[f'{p}/weighted_precision']:.3f} | {m[f'{p}/weighted_recall']:.3f} | "
                  f"{m[f'{p}/weighted_f1']:.3f} | |")
     lines += ["", "## Confusion matrix (rows gold, columns predicted)", "",
-              "| gold \\ predicted | " + " | ".join(CLASSES) + " |", "|---" * (len(CLASSES) + 1) + "|"]
-    for i, c in enumerate(CLASSES):
+              "| gold \\ predicted | " + " | ".join(classes) + " |", "|---" * (len(classes) + 1) + "|"]
+    for i, c in enumerate(classes):
         lines.append(f"| {c} | " + " | ".join(str(int(x)) for x in scored.confusion[i]) + " |")
     lines += ["", "## Calibration", "", "| confidence bin | sentences | mean confidence | accuracy |",
               "|---|---|---|---|"]
@@ -132,7 +132,7 @@ def _extract_section(scored: Scored, reference: Scored | None) -> list[str]:
               "## Per span type", "",
               "| type | exact P | exact R | exact F1 [95% CI] | overlap P | overlap R | overlap F1 [95% CI] | support |",
               "|---|---|---|---|---|---|---|---|"]
-    for t in SPAN_TYPES:
+    for t in scored.predictions.classes:
         lines.append(f"| {t} | {m[f'{p}/precision_{t}']:.3f} | {m[f'{p}/recall_{t}']:.3f} | "
                      f"{_ci(m, f'{p}/f1_{t}')} | {m[f'{p}/overlap_precision_{t}']:.3f} | "
                      f"{m[f'{p}/overlap_recall_{t}']:.3f} | {_ci(m, f'{p}/overlap_f1_{t}')} | "
@@ -157,7 +157,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def plot_confusion(cm: np.ndarray, path: Path, title: str) -> Path:
+def plot_confusion(cm: np.ndarray, classes: list[str], path: Path, title: str) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -165,8 +165,8 @@ def plot_confusion(cm: np.ndarray, path: Path, title: str) -> Path:
 
     fig, ax = plt.subplots(figsize=(6, 5))
     ax.imshow(cm, cmap="Blues")
-    ax.set_xticks(range(len(CLASSES)), CLASSES, rotation=30, ha="right")
-    ax.set_yticks(range(len(CLASSES)), CLASSES)
+    ax.set_xticks(range(len(classes)), classes, rotation=30, ha="right")
+    ax.set_yticks(range(len(classes)), classes)
     ax.set_xlabel("predicted")
     ax.set_ylabel("gold")
     for i in range(cm.shape[0]):

@@ -2,6 +2,7 @@
 
     claimsift gold check                                  # every data/gold/*.jsonl and the standoff labels
     claimsift gold check data/gold/seeds.jsonl --articles seeds
+    claimsift gold check my_gold.jsonl --scheme weather   # another scheme's classes (configs/scheme/ or a .yaml)
     claimsift gold check --standoff data/gold/polnear --texts ../shared/polnear
     claimsift gold to-standoff data/built/polnear/sentences.jsonl labels.tsv data/gold/polnear/new.jsonl
     claimsift gold agreement first.jsonl second.jsonl     # Cohen's kappa, overall and per class
@@ -20,6 +21,7 @@ import sys
 from pathlib import Path
 
 from claimsift.data.gold import check_files, load_articles
+from claimsift.scheme import load_scheme
 
 DEFAULT_GLOB = "data/gold/*.jsonl"
 DEFAULT_STANDOFF = "data/gold/polnear"     # standoff labels (no text): checked against --texts
@@ -29,14 +31,19 @@ DEFAULT_TEXTS = "../shared/polnear"
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="claimsift gold", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("check", help="validate gold JSONL files; exit 1 with one line per problem")
+    scheme = argparse.ArgumentParser(add_help=False)
+    scheme.add_argument("--scheme", default=None, help="the scheme whose classes and span types the labels use: a "
+                                                       "name in configs/scheme/ or a .yaml file (default: the "
+                                                       "default scheme)")
+    c = sub.add_parser("check", parents=[scheme], help="validate gold JSONL files; exit 1 with one line per problem")
     c.add_argument("paths", nargs="*", help=f"gold files (default: {DEFAULT_GLOB})")
     c.add_argument("--articles", help="also check sentence texts against these articles' cleaned text")
     c.add_argument("--standoff", default=None,
                    help=f"standoff label file or folder (default with no paths: {DEFAULT_STANDOFF} if present)")
     c.add_argument("--texts", default=DEFAULT_TEXTS,
                    help=f"brat corpus the standoff offsets point into (default {DEFAULT_TEXTS})")
-    g = sub.add_parser("agreement", help="Cohen's kappa (overall and per class) of two labellings of the same sentences")
+    g = sub.add_parser("agreement", parents=[scheme],
+                       help="Cohen's kappa (overall and per class) of two labellings of the same sentences")
     g.add_argument("first")
     g.add_argument("second")
     t = sub.add_parser("to-standoff", help="sent_id<TAB>label[<TAB>note] lines + the dataset's sentences.jsonl "
@@ -45,10 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("labels")
     t.add_argument("out")
     t.add_argument("--selection", default="article", help="article | picked, or 'manifest:PATH' (sent_id → kind)")
-    e = sub.add_parser("export-labelstudio", help="sentences or gold JSONL → Label Studio tasks JSON (+ config .xml)")
+    e = sub.add_parser("export-labelstudio", parents=[scheme],
+                       help="sentences or gold JSONL → Label Studio tasks JSON (+ config .xml)")
     e.add_argument("sentences")
     e.add_argument("out")
-    i = sub.add_parser("import-labelstudio", help="Label Studio JSON export → gold JSONL")
+    i = sub.add_parser("import-labelstudio", parents=[scheme], help="Label Studio JSON export → gold JSONL")
     i.add_argument("export")
     i.add_argument("out")
     return p
@@ -60,14 +68,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             standoff = args.standoff or (DEFAULT_STANDOFF if not args.paths and Path(DEFAULT_STANDOFF).is_dir()
                                          else None)
-            code = _check(args.paths, args.articles) if args.paths or not args.standoff else 0
+            code = _check(args.paths, args.articles, args.scheme) if args.paths or not args.standoff else 0
             if standoff:
                 code = max(code, _check_standoff(standoff, args.texts))
             return code
         if args.command == "agreement":
             from claimsift.gold.agreement import report
 
-            print(report(args.first, args.second)[1])
+            print(report(args.first, args.second, args.scheme)[1])
             return 0
         if args.command == "to-standoff":
             from claimsift.gold.standoff_import import to_standoff
@@ -78,12 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "export-labelstudio":
             from claimsift.gold.labelstudio import export_labelstudio
 
-            n, config = export_labelstudio(args.sentences, args.out)
+            n, config = export_labelstudio(args.sentences, args.out, args.scheme)
             print(f"wrote {n} tasks to {args.out} and the labeling config to {config}")
             return 0
         from claimsift.gold.labelstudio import import_labelstudio
 
-        n, skipped = import_labelstudio(args.export, args.out)
+        n, skipped = import_labelstudio(args.export, args.out, args.scheme)
         for line in skipped:
             print(line, file=sys.stderr)
         print(f"wrote {n} gold records to {args.out} ({len(skipped)} task(s) skipped); "
@@ -94,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _check(paths: list[str], articles_path: str | None) -> int:
+def _check(paths: list[str], articles_path: str | None, scheme_name: str | None) -> int:
     files = [Path(p) for p in paths] or sorted(Path().glob(DEFAULT_GLOB))
     if not files:
         print(f"claimsift gold check: no gold files ({DEFAULT_GLOB} is empty)", file=sys.stderr)
@@ -104,7 +112,8 @@ def _check(paths: list[str], articles_path: str | None) -> int:
         print(f"claimsift gold check: {', '.join(map(str, absent))}: no such file", file=sys.stderr)
         return 1
     articles = load_articles(articles_path) if articles_path else None
-    n, problems = check_files(files, articles)
+    scheme = load_scheme(scheme_name)
+    n, problems = check_files(files, articles, classes=scheme.classes, span_types=scheme.span_types)
     return _report(problems, f"checked {n} gold records in {len(files)} file(s)")
 
 

@@ -16,6 +16,10 @@ and takes, per task, the latest annotation that was not cancelled.
 
 Offsets: Label Studio counts text offsets in UTF-16 code units (JavaScript
 strings); claimsift counts Python characters. Both directions convert.
+
+The choices and span labels are a scheme's classes and span types
+(``scheme=``: a Scheme, a name in ``configs/scheme/`` or a recorded spec;
+None: the default scheme). A scheme without span types gets no span labels.
 """
 
 from __future__ import annotations
@@ -25,23 +29,26 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from claimsift.data.gold import check_label
-from claimsift.labels import CLASSES, SPAN_TYPES
+from claimsift.scheme import load_scheme
 
 MODEL_VERSION = "claimsift-weak"
 TEXT, CHOICE, SPAN, NOTE = "text", "label", "span", "note"
 DATA_KEYS = ("text", "doc_id", "sent_id", "start", "end")
 
 
-def label_config() -> str:
-    """The Label Studio labeling config (XML) the exported tasks are made for."""
-    choices = "\n".join(f'    <Choice value={quoteattr(c)}/>' for c in CLASSES)
-    labels = "\n".join(f'    <Label value={quoteattr(t)}/>' for t in SPAN_TYPES)
+def label_config(scheme=None) -> str:
+    """The Label Studio labeling config (XML) the exported tasks are made for: ``scheme``'s classes as the
+    choices, its span types as the span labels."""
+    scheme = load_scheme(scheme)
+    choices = "\n".join(f'    <Choice value={quoteattr(c)}/>' for c in scheme.classes)
+    labels = "\n".join(f'    <Label value={quoteattr(t)}/>' for t in scheme.span_types)
+    spans = (f'  <Labels name="{SPAN}" toName="{TEXT}">\n{labels}\n  </Labels>\n'
+             "  <Relations>\n    <Relation value=\"attribution\"/>\n  </Relations>\n") if scheme.span_types else ""
     return (
         "<View>\n"
         f'  <Text name="{TEXT}" value="$text"/>\n'
         f'  <Choices name="{CHOICE}" toName="{TEXT}" choice="single" showInLine="true">\n{choices}\n  </Choices>\n'
-        f'  <Labels name="{SPAN}" toName="{TEXT}">\n{labels}\n  </Labels>\n'
-        "  <Relations>\n    <Relation value=\"attribution\"/>\n  </Relations>\n"
+        f"{spans}"
         f'  <TextArea name="{NOTE}" toName="{TEXT}" placeholder="note (hard case, reason)" maxSubmissions="1"/>\n'
         "</View>\n"
     )
@@ -105,7 +112,7 @@ def to_tasks(records: list[dict]) -> list[dict]:
     return tasks
 
 
-def export_labelstudio(sentences_path: str | Path, out_path: str | Path) -> tuple[int, Path]:
+def export_labelstudio(sentences_path: str | Path, out_path: str | Path, scheme=None) -> tuple[int, Path]:
     """Write tasks for every record in ``sentences_path`` to ``out_path`` and the config to ``<out>.xml``.
 
     Returns (number of tasks, config path). Raises ValueError naming the file
@@ -124,7 +131,7 @@ def export_labelstudio(sentences_path: str | Path, out_path: str | Path) -> tupl
     write_json(out_path, to_tasks(records))
     config_path = out_path.with_suffix(".xml")
     with atomic_path(config_path) as tmp:
-        tmp.write_text(label_config(), encoding="utf-8")
+        tmp.write_text(label_config(scheme), encoding="utf-8")
     return len(records), config_path
 
 
@@ -138,12 +145,13 @@ def _latest(annotations: list[dict]) -> dict | None:
     return max(live, key=lambda ka: (ka[1].get("updated_at") or ka[1].get("created_at") or "", ka[0]))[1]
 
 
-def from_task(task: dict, where: str) -> dict | None:
+def from_task(task: dict, where: str, scheme=None) -> dict | None:
     """The gold record of one exported task, or None when it has no live annotation.
 
-    Raises ValueError (naming ``where``) on a missing class, an unknown class or
-    span type, or a span whose text does not match the sentence.
+    Raises ValueError (naming ``where``) on a missing class, a class or span type
+    not of ``scheme``, or a span whose text does not match the sentence.
     """
+    scheme = load_scheme(scheme)
     data = task.get("data") or {}
     missing = [k for k in DATA_KEYS if k not in data]
     if missing:
@@ -168,14 +176,15 @@ def from_task(task: dict, where: str) -> dict | None:
             note = "\n".join(value.get("text") or []) or None
     if label is None:
         raise ValueError(f"{where}: annotation has no class choice ({CHOICE!r})")
-    check_label(label, where)
+    check_label(label, where, scheme.classes)
 
     spans = []
     for item in regions:
         value = item["value"]
         types = value.get("labels") or []
-        if len(types) != 1 or types[0] not in SPAN_TYPES:
-            raise ValueError(f"{where}: span {item.get('id')!r} has labels {types} (expected one of {', '.join(SPAN_TYPES)})")
+        if len(types) != 1 or types[0] not in scheme.span_types:
+            raise ValueError(f"{where}: span {item.get('id')!r} has labels {types} "
+                             f"(expected one of {', '.join(scheme.span_types) or 'none'})")
         start, end = _from_utf16(text, value["start"]), _from_utf16(text, value["end"])
         if "text" in value and text[start:end] != value["text"]:
             raise ValueError(f"{where}: span {item.get('id')!r} text {value['text']!r} does not match "
@@ -223,7 +232,7 @@ def _group(spans: list[dict], relations: list[tuple[str, str]]) -> None:
         s["attr"] = attr
 
 
-def import_labelstudio(export_path: str | Path, out_path: str | Path) -> tuple[int, list[str]]:
+def import_labelstudio(export_path: str | Path, out_path: str | Path, scheme=None) -> tuple[int, list[str]]:
     """Convert a Label Studio JSON export to a gold JSONL file.
 
     Returns (records written, skipped-task messages). Tasks without a live
@@ -239,6 +248,7 @@ def import_labelstudio(export_path: str | Path, out_path: str | Path) -> tuple[i
         raise ValueError(f"{export_path}: not valid JSON ({exc.msg})") from None
     if not isinstance(tasks, list):
         raise ValueError(f"{export_path}: expected a JSON list of tasks (Label Studio's JSON export)")
+    scheme = load_scheme(scheme)
     records, skipped = [], []
     for k, task in enumerate(tasks):
         if not isinstance(task, dict):
@@ -246,7 +256,7 @@ def import_labelstudio(export_path: str | Path, out_path: str | Path) -> tuple[i
         task_id = task.get("id", k)
         where = f"{export_path}: task {task_id if isinstance(task_id, int) else repr(task_id)}"
         try:
-            rec = from_task(task, where)
+            rec = from_task(task, where, scheme)
         except (KeyError, TypeError, AttributeError, IndexError) as exc:
             # a field missing or of the wrong JSON type somewhere inside the task
             raise ValueError(f"{where}: malformed task ({type(exc).__name__}: {exc})") from None

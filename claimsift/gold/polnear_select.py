@@ -49,6 +49,9 @@ import re
 import sys
 from pathlib import Path
 
+# A tool of the news scheme's PolNeAR gold: its classes, from the scheme's own module.
+from claimsift.schemes.news.lfs import ALLEGATION, ATTRIBUTED_CLAIM, BACKGROUND, OFFICIAL_STATEMENT
+
 WRONG = re.compile(
     r"\b(accus\w*|alleg\w*|charg\w*|crim\w*|fraud\w*|illegal\w*|brib\w*|corrupt\w*|assault\w*|rap(e|ed|ist)|"
     r"harass\w*|murder\w*|kill\w*|abus\w*|cover[- ]?up|violat\w*|launder\w*|st(eal|ole|olen)|theft|scam\w*|"
@@ -90,9 +93,9 @@ def select(sentences: list[dict], articles: list[dict], seed: int = 13) -> dict:
 
     def pick(docs, n_alleg, n_off):
         pool = [s for d in docs for s in by_doc[d]]
-        al = [s for s in pool if _attributed(s) and (WRONG.search(s["text"]) or s["weak_label"] == "allegation")]
+        al = [s for s in pool if _attributed(s) and (WRONG.search(s["text"]) or s["weak_label"] == ALLEGATION)]
         off = [s for s in pool if s not in al and (OFFICIAL.search(_source_text(s))
-                                                   or s["weak_label"] == "official_statement")]
+                                                   or s["weak_label"] == OFFICIAL_STATEMENT)]
         rng.shuffle(al)
         rng.shuffle(off)
         return al[:n_alleg] + off[:n_off]
@@ -146,7 +149,7 @@ def write_batches(sentences: list[dict], articles: list[dict], out: Path, seed: 
     for s in cand:
         by_weak[s["weak_label"]].append(s)
     second = []
-    for lab in ("allegation", "official_statement", "attributed_claim", "background"):
+    for lab in (ALLEGATION, OFFICIAL_STATEMENT, ATTRIBUTED_CLAIM, BACKGROUND):
         rng.shuffle(by_weak[lab])
         second += by_weak[lab][:75]
     rng.shuffle(second)
@@ -174,7 +177,7 @@ def round2_candidates(sentences: list[dict], labelled: dict[str, str], seed: int
     known = [s for s in sentences if s["sent_id"] in labelled]
     vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
     x = vec.fit_transform([s["text"] for s in known])
-    y = [labelled[s["sent_id"]] == "allegation" for s in known]
+    y = [labelled[s["sent_id"]] == ALLEGATION for s in known]
     clf = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000, random_state=seed).fit(x, y)
     out = []
     for split, n in counts.items():

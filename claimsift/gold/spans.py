@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from claimsift.data.gold import canonical_attrs
-from claimsift.labels import SPAN_TYPES
+from claimsift.scheme import load_scheme
 
 Piece = str | tuple[str, int]
 
@@ -37,13 +37,15 @@ def locate(text: str, piece: Piece) -> tuple[int, int]:
     return k, k + len(want)
 
 
-def make_spans(text: str, attributions: list[dict[str, Piece | list[Piece]]]) -> list[dict]:
-    """Gold spans of ``text`` from one dict per attribution (span type → string(s))."""
+def make_spans(text: str, attributions: list[dict[str, Piece | list[Piece]]], scheme=None) -> list[dict]:
+    """Gold spans of ``text`` from one dict per attribution (span type → string(s)); span types of ``scheme``
+    (None: the default scheme)."""
+    span_types = load_scheme(scheme).span_types
     spans = []
     for k, attribution in enumerate(attributions):
         for span_type, pieces in attribution.items():
-            if span_type not in SPAN_TYPES:
-                raise ValueError(f"unknown span type {span_type!r} (expected one of {', '.join(SPAN_TYPES)})")
+            if span_type not in span_types:
+                raise ValueError(f"unknown span type {span_type!r} (expected one of {', '.join(span_types)})")
             for piece in pieces if isinstance(pieces, list) else [pieces]:
                 start, end = locate(text, piece)
                 spans.append({"type": span_type, "start": start, "end": end, "text": text[start:end], "attr": k})

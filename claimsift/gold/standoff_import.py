@@ -16,8 +16,9 @@ from claimsift.data.standoff import make_record
 from claimsift.io import write_jsonl
 
 
-def read_label_lines(path: str | Path) -> list[tuple[str, str, str]]:
-    """(sent_id, label, note) per line; raise ValueError naming file and line."""
+def read_label_lines(path: str | Path, classes=None) -> list[tuple[str, str, str]]:
+    """(sent_id, label, note) per line, labels of ``classes`` (None: the default scheme's); raise ValueError
+    naming file and line."""
     out = []
     for lineno, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -25,7 +26,7 @@ def read_label_lines(path: str | Path) -> list[tuple[str, str, str]]:
         parts = line.rstrip("\n").split("\t")
         if len(parts) < 2:
             raise ValueError(f"{path}:{lineno}: expected sent_id<TAB>label[<TAB>note]")
-        check_label(parts[1].strip(), f"{path}:{lineno}")
+        check_label(parts[1].strip(), f"{path}:{lineno}", classes)
         out.append((parts[0].strip(), parts[1].strip(), parts[2].strip() if len(parts) > 2 else ""))
     return out
 

@@ -3,10 +3,15 @@
 Evaluation and prediction only use these methods, so they never ask which
 model they hold:
 
-- ``ClassifierModel`` (task=classify): sentence → one of ``labels.CLASSES``.
-- ``SpanModel`` (task=extract): sentence → SOURCE / CUE / CONTENT spans,
-  each ``{"type", "start", "end", "text", "score"}`` with offsets into the
-  sentence.
+- ``ClassifierModel`` (task=classify): sentence → one of its ``classes_``
+  (the scheme's classes, sorted).
+- ``SpanModel`` (task=extract): sentence → spans of the scheme's types (SOURCE
+  / CUE / CONTENT for news), each ``{"type", "start", "end", "text",
+  "score"}`` with offsets into the sentence.
+
+Every model takes its scheme as ``scheme`` (the spec a dataset records,
+:meth:`claimsift.scheme.Scheme.spec`; training passes it), which names its
+outputs and, where the model uses them, its labeling functions.
 
 ``save(path)`` writes everything needed into the folder ``path`` (including
 a ``claimsift_model.json`` naming the class); ``load_model(path)`` reads it
@@ -103,6 +108,11 @@ class SpanModel(_Saveable):
     def predict(self, texts: Sequence[str]) -> list[list[dict]]:
         """Spans per sentence: ``{"type", "start", "end", "text", "score"}``, offsets into the sentence."""
 
+    @property
+    def span_types(self) -> list[str]:
+        """The span types of ``tags_`` (``B-SOURCE`` → ``SOURCE``), sorted."""
+        return sorted({t.split("-", 1)[1] for t in self.tags_ if "-" in t})
+
     def label_meta(self) -> dict:
         """The label map saved with the model: ``tags`` and ``label2id``."""
         return {"tags": self.tags_, "label2id": {t: i for i, t in enumerate(self.tags_)}}
@@ -139,7 +149,8 @@ def param_names(cls: type) -> list[str]:
     """The hyperparameters of ``cls``: the keyword-only arguments of its and its bases' constructors.
 
     Constructors take every hyperparameter keyword-only and required (the values live in
-    ``configs/model/*.yaml``); only ``seed`` and ``class_weight``, which training passes, have defaults.
+    ``configs/model/*.yaml``); only ``seed``, ``class_weight`` and ``scheme``, which training passes, have
+    defaults.
     """
     names: list[str] = []
     for klass in cls.__mro__:

@@ -18,34 +18,40 @@ import numpy as np
 
 from claimsift.data.gold import check_label
 from claimsift.data.tokens import bio_to_spans, spans_to_bio, tokenize
-from claimsift.labels import BIO_TAGS, CLASSES
+from claimsift.labels import bio_tags
 from claimsift.models.base import ClassifierModel, JoblibSaved, SpanModel
+from claimsift.scheme import labels_of
 
 
-def rule_features(texts) -> "np.ndarray":
+def rule_features(texts, scheme: dict | None = None) -> "np.ndarray":
     """The labeling functions' votes (one column per LF and class) and the span rules' findings, per sentence.
 
-    What the rules know, as features a model can weigh: rules + model in one
-    estimator (``lf_features: true``). Module level so a saved pipeline pickles it.
+    What the rules of ``scheme`` (a recorded spec; None: the default scheme) know, as features a model can
+    weigh: rules + model in one estimator (``lf_features: true``). Module level so a saved pipeline pickles it.
     """
     from scipy.sparse import csr_matrix
 
-    from claimsift.data.labeling import LF_NAMES, apply_lfs, weak_spans
     from claimsift.labels import ABSTAIN
+    from claimsift.scheme import load_scheme
 
-    n_cls = len(CLASSES)
-    width = len(LF_NAMES) * n_cls + 4
+    rules = load_scheme(scheme)
+    classes = list(rules.classes)
+    n_cls, n_lfs = len(classes), len(rules.lf_names)
+    # One column per span type found, then "none found"; span types in reverse sorted order, the column
+    # order of the first saved models (SOURCE, CUE, CONTENT), which still load.
+    span_types = sorted(rules.span_types, reverse=True)
+    width = n_lfs * n_cls + len(span_types) + 1
     rows, cols = [], []
     for i, text in enumerate(texts):
-        for j, vote in enumerate(apply_lfs(text)):
+        for j, vote in enumerate(rules.vote(text)):
             if vote != ABSTAIN:
                 rows.append(i)
-                cols.append(j * n_cls + CLASSES.index(vote))
-        types = {sp["type"] for sp in weak_spans(text)}
-        for k, flag in enumerate(("SOURCE" in types, "CUE" in types, "CONTENT" in types, not types)):
+                cols.append(j * n_cls + classes.index(vote))
+        types = {sp["type"] for sp in rules.weak_spans(text)}
+        for k, flag in enumerate([t in types for t in span_types] + [not types]):
             if flag:
                 rows.append(i)
-                cols.append(len(LF_NAMES) * n_cls + k)
+                cols.append(n_lfs * n_cls + k)
     return csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), width))
 
 
@@ -54,7 +60,7 @@ class TfidfClassifier(JoblibSaved, ClassifierModel):
 
     def __init__(self, *, word_ngram_range, char_ngram_range, min_df: int, max_features: int | None,
                  sublinear_tf: bool, lowercase: bool, C: float, max_iter: int, lf_features: bool, lf_weight: float,
-                 class_weight: str | None = "balanced", seed: int = 0):
+                 class_weight: str | None = "balanced", seed: int = 0, scheme: dict | None = None):
         self.word_ngram_range = tuple(word_ngram_range) if word_ngram_range else None
         # None turns the character n-grams off (about 8x faster to predict; see BENCHMARKS.md).
         self.char_ngram_range = tuple(char_ngram_range) if char_ngram_range else None
@@ -68,7 +74,8 @@ class TfidfClassifier(JoblibSaved, ClassifierModel):
         self.lf_weight = lf_weight
         self.class_weight = class_weight
         self.seed = seed
-        self.classes_ = list(CLASSES)
+        self.scheme = scheme  # the recorded scheme spec: its classes, and its labeling functions for lf_features
+        self.classes_ = labels_of(scheme)[0]
 
     def _pipeline(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -88,7 +95,8 @@ class TfidfClassifier(JoblibSaved, ClassifierModel):
         if self.lf_features:
             from sklearn.preprocessing import FunctionTransformer
 
-            parts.append(("rules", FunctionTransformer(rule_features, accept_sparse=True)))
+            parts.append(("rules", FunctionTransformer(rule_features, kw_args={"scheme": self.scheme},
+                                                       accept_sparse=True)))
             weights = {name: (self.lf_weight if name == "rules" else 1.0) for name, _ in parts}
         features = FeatureUnion(parts, transformer_weights=weights)
         clf = LogisticRegression(C=self.C, max_iter=self.max_iter, class_weight=self.class_weight,
@@ -101,7 +109,7 @@ class TfidfClassifier(JoblibSaved, ClassifierModel):
         With ``soft_labels`` ((n, n_classes) probabilities) each sentence trains on its most probable
         class, weighted by that probability. Raises ValueError on an unknown class or fewer than two classes.
         """
-        labels = [check_label(y, "training labels") for y in labels]
+        labels = [check_label(y, "training labels", self.classes_) for y in labels]
         weights = None
         if soft_labels is not None:
             soft = np.asarray(soft_labels, dtype=float)
@@ -206,7 +214,7 @@ class CrfSpanModel(JoblibSaved, SpanModel):
     """A linear-chain CRF (sklearn-crfsuite) over word tokens and their context."""
 
     def __init__(self, *, c1: float, c2: float, max_iterations: int, all_possible_transitions: bool, window: int,
-                 class_weight: str | None = None, seed: int = 0):
+                 class_weight: str | None = None, seed: int = 0, scheme: dict | None = None):
         if class_weight is not None:
             raise ValueError(f"class_weight={class_weight!r}: the CRF has no class weights "
                              "(use task.balance=oversample or none)")
@@ -217,7 +225,8 @@ class CrfSpanModel(JoblibSaved, SpanModel):
         self.all_possible_transitions = all_possible_transitions
         self.window = window
         self.seed = seed  # crfsuite's L-BFGS is deterministic; kept for the one config interface
-        self.tags_ = list(BIO_TAGS)
+        self.scheme = scheme
+        self.tags_ = bio_tags(labels_of(scheme)[1])
 
     def fit(self, texts, spans, *, eval_texts=None, eval_spans=None):
         """Fit on sentences and their spans. Raises ValueError when no sentence has a span."""
@@ -269,5 +278,5 @@ class CrfSpanModel(JoblibSaved, SpanModel):
                 out.append([])
                 continue
             scores = [tagger.marginal(t, i) if t != "O" else 1.0 for i, t in enumerate(tags)]  # spans' tokens only
-            out.append(bio_to_spans(text, toks, tags, scores))
+            out.append(bio_to_spans(text, toks, tags, scores, self.span_types))
         return out

@@ -29,8 +29,8 @@ from typing import Sequence
 import numpy as np
 
 from claimsift.data.gold import check_label
-from claimsift.labels import CLASSES
 from claimsift.models.base import ClassifierModel, param_names
+from claimsift.scheme import labels_of
 
 log = logging.getLogger("claimsift.train")
 ENCODER_DIR = "encoder"
@@ -65,7 +65,8 @@ class ContrastiveClassifier(ClassifierModel):
 
     def __init__(self, *, path: str | None, samples_per_class: int, pairs_per_sample: int, epochs: float,
                  batch_size: int, learning_rate: float, warmup: float, embed_batch_size: int, C: float, max_iter: int,
-                 work_dir: str | None, progress: bool, class_weight: str | None = "balanced", seed: int = 0):
+                 work_dir: str | None, progress: bool, class_weight: str | None = "balanced", seed: int = 0,
+                 scheme: dict | None = None):
         self.path = path
         self.samples_per_class = samples_per_class
         self.pairs_per_sample = pairs_per_sample
@@ -80,7 +81,8 @@ class ContrastiveClassifier(ClassifierModel):
         self.seed = seed
         self.work_dir = work_dir
         self.progress = progress
-        self.classes_ = list(CLASSES)
+        self.scheme = scheme
+        self.classes_ = labels_of(scheme)[0]
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in param_names(type(self))}
@@ -105,7 +107,7 @@ class ContrastiveClassifier(ClassifierModel):
 
         if soft_labels is not None:
             raise ValueError("model=contrastive: soft targets are not supported (train.soft_targets=false)")
-        labels = [check_label(y, "training labels") for y in labels]
+        labels = [check_label(y, "training labels", self.classes_) for y in labels]
         if len(set(labels)) < 2:
             raise ValueError(f"training labels: need at least two classes, got {sorted(set(labels))}")
         self.encoder_ = self._encoder()

@@ -35,8 +35,13 @@ from typing import Sequence
 import numpy as np
 
 from claimsift.data.gold import check_label
-from claimsift.labels import ALLEGATION, ATTRIBUTED_CLAIM, BACKGROUND, CLASSES, OFFICIAL_STATEMENT
 from claimsift.models.base import ClassifierModel, JoblibSaved
+from claimsift.scheme import labels_of
+from claimsift.schemes.news.lfs import ALLEGATION, ATTRIBUTED_CLAIM, BACKGROUND, OFFICIAL_STATEMENT
+
+# The parts are questions of the news scheme (configs/scheme/news.yaml): this model serves it alone.
+SCHEME = "news"
+NEWS_CLASSES = sorted((ALLEGATION, ATTRIBUTED_CLAIM, BACKGROUND, OFFICIAL_STATEMENT))
 
 PARTS = ("attributed", "wrongdoing", "official")
 COMBINE = ("order", "learned")
@@ -52,22 +57,23 @@ def part_labels(label: str) -> dict[str, int | None]:
 
 
 def combine_in_order(p: np.ndarray) -> np.ndarray:
-    """(n, 3) part probabilities (attributed, wrongdoing, official) → (n, 4) class probabilities in CLASSES order."""
+    """(n, 3) part probabilities (attributed, wrongdoing, official) → (n, 4) class probabilities in sorted order."""
     a, w, o = p[:, 0], p[:, 1], p[:, 2]
     by_class = {BACKGROUND: 1 - a, ALLEGATION: a * w, OFFICIAL_STATEMENT: a * (1 - w) * o,
                 ATTRIBUTED_CLAIM: a * (1 - w) * (1 - o)}
-    return np.stack([by_class[c] for c in CLASSES], axis=1)
+    return np.stack([by_class[c] for c in NEWS_CLASSES], axis=1)
 
 
-def span_part_texts(texts) -> list[str]:
+def span_part_texts(texts, scheme: dict | None = None) -> list[str]:
     """Each sentence's weak SOURCE, CUE and CONTENT words, prefixed by their span type (``SRC_police``)."""
-    from claimsift.data.labeling import weak_spans
+    from claimsift.scheme import load_scheme
 
+    rules = load_scheme(scheme)
     prefix = {"SOURCE": "SRC_", "CUE": "CUE_", "CONTENT": "CNT_"}
     out = []
     for text in texts:
         words = []
-        for sp in weak_spans(text):
+        for sp in rules.weak_spans(text):
             words += [prefix[sp["type"]] + w.lower() for w in text[sp["start"]:sp["end"]].split()]
         out.append(" ".join(words) or "NO_SPANS")
     return out
@@ -77,9 +83,15 @@ class StructuredClassifier(JoblibSaved, ClassifierModel):
     """Three part classifiers combined in the spec's decision order (or by a learned head)."""
 
     def __init__(self, *, word_ngram_range, min_df: int, sublinear_tf: bool, C: float, max_iter: int,
-                 lf_weight: float, combine: str, class_weight: str | None = "balanced", seed: int = 0):
+                 lf_weight: float, combine: str, class_weight: str | None = "balanced", seed: int = 0,
+                 scheme: dict | None = None):
         if combine not in COMBINE:
             raise ValueError(f"combine={combine!r}: expected one of {', '.join(COMBINE)}")
+        classes = labels_of(scheme)[0]
+        if classes != NEWS_CLASSES or (scheme is not None and scheme.get("name") != SCHEME):
+            name = (scheme or {}).get("name", "the default scheme")
+            raise ValueError(f"model=structured answers the news scheme's questions (scheme=news); scheme {name} "
+                             f"has classes {', '.join(classes)}: pick model=baseline or model=transformer")
         self.word_ngram_range = tuple(word_ngram_range)
         self.min_df = min_df
         self.sublinear_tf = sublinear_tf
@@ -89,7 +101,8 @@ class StructuredClassifier(JoblibSaved, ClassifierModel):
         self.combine = combine
         self.class_weight = class_weight
         self.seed = seed
-        self.classes_ = list(CLASSES)
+        self.scheme = scheme
+        self.classes_ = classes
 
     def _features(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -101,10 +114,10 @@ class StructuredClassifier(JoblibSaved, ClassifierModel):
         return FeatureUnion([
             ("word", TfidfVectorizer(ngram_range=self.word_ngram_range, min_df=self.min_df,
                                      sublinear_tf=self.sublinear_tf)),
-            ("spans", make_pipeline(FunctionTransformer(span_part_texts),
+            ("spans", make_pipeline(FunctionTransformer(span_part_texts, kw_args={"scheme": self.scheme}),
                                     TfidfVectorizer(token_pattern=r"\S+", lowercase=False,
                                                     sublinear_tf=self.sublinear_tf))),
-            ("rules", FunctionTransformer(rule_features, accept_sparse=True)),
+            ("rules", FunctionTransformer(rule_features, kw_args={"scheme": self.scheme}, accept_sparse=True)),
         ], transformer_weights={"word": 1.0, "spans": 1.0, "rules": self.lf_weight})
 
     def _lr(self):
@@ -115,7 +128,7 @@ class StructuredClassifier(JoblibSaved, ClassifierModel):
 
     def fit(self, texts, labels, *, soft_labels=None, eval_texts=None, eval_labels=None):
         """Fit the three parts (and the learned head) on sentences and class names; return self."""
-        labels = [check_label(y, "training labels") for y in labels]
+        labels = [check_label(y, "training labels", self.classes_) for y in labels]
         if soft_labels is not None:
             raise ValueError("model=structured: soft targets are not supported (train.soft_targets=false)")
         self.features_ = self._features().fit(list(texts))

@@ -34,8 +34,9 @@ from transformers import (AutoTokenizer, DataCollatorForTokenClassification, Dat
 
 from claimsift.data.gold import check_label
 from claimsift.data.tokens import bio_to_spans, spans_to_bio, tokenize
-from claimsift.labels import BIO_TAGS, CLASSES
+from claimsift.labels import bio_tags
 from claimsift.models.base import MODEL_META, ClassifierModel, SpanModel, from_params, param_names
+from claimsift.scheme import labels_of
 
 log = logging.getLogger("claimsift.train")
 # The Trainer already prints its log lines on the console; this logger only reaches train.log.
@@ -86,14 +87,16 @@ def precision_flags(precision: str | None) -> dict[str, bool]:
 class _TransformerBase:
     """What both transformer models share: hyperparameters, the Trainer loop, save and load."""
 
-    labels_: list[str]  # the output ids' names: CLASSES or BIO_TAGS
+    labels_: list[str]  # the output ids' names: the scheme's classes or BIO tags
     _auto_class = ""
 
     def __init__(self, *, path: str | None, max_length: int, epochs: float, batch_size: int, eval_batch_size: int,
                  gradient_accumulation_steps: int, learning_rate: float, lr_scheduler_type: str, weight_decay: float,
                  warmup: float, precision: str | None, resume_from: str | None, early_stopping_patience: int,
-                 monitor: str, work_dir: str | None, progress: bool, class_weight: str | None = None, seed: int = 0):
+                 monitor: str, work_dir: str | None, progress: bool, class_weight: str | None = None, seed: int = 0,
+                 scheme: dict | None = None):
         self.path = path
+        self.scheme = scheme  # the recorded scheme spec (None: the default scheme): the outputs' names
         self.max_length = max_length
         self.epochs = epochs
         self.batch_size = batch_size
@@ -254,7 +257,7 @@ class _TransformerBase:
 
 
 class TransformerClassifier(_TransformerBase, ClassifierModel):
-    """``AutoModelForSequenceClassification`` over the four sentence classes."""
+    """``AutoModelForSequenceClassification`` over the scheme's sentence classes."""
 
     _auto_class = "AutoModelForSequenceClassification"
 
@@ -262,11 +265,11 @@ class TransformerClassifier(_TransformerBase, ClassifierModel):
         super().__init__(**params)
         self.calibrate = calibrate
         self.rule_hints = rule_hints
-        self.classes_ = self.labels_ = list(CLASSES)
+        self.classes_ = self.labels_ = labels_of(self.scheme)[0]
 
     def _encode(self, texts: Sequence[str]) -> list[dict]:
         if self.rule_hints:  # the labeling functions' votes as a second segment: rules + model in one network
-            enc = self.tokenizer_(list(texts), [rule_hint(t) for t in texts], truncation="only_first",
+            enc = self.tokenizer_(list(texts), [rule_hint(t, self.scheme) for t in texts], truncation="only_first",
                                   max_length=self.max_length)
         else:
             enc = self.tokenizer_(list(texts), truncation=True, max_length=self.max_length)
@@ -278,7 +281,7 @@ class TransformerClassifier(_TransformerBase, ClassifierModel):
         Raises ValueError on an unknown class or a soft-label matrix of the wrong shape.
         """
         from sklearn.metrics import f1_score
-        ids = [self.classes_.index(check_label(y, "training labels")) for y in labels]
+        ids = [self.classes_.index(check_label(y, "training labels", self.classes_)) for y in labels]
         self._init_model()
         items = self._encode(texts)
         if soft_labels is not None:
@@ -294,7 +297,7 @@ class TransformerClassifier(_TransformerBase, ClassifierModel):
         if eval_texts:
             eval_items = self._encode(eval_texts)
             for item, y in zip(eval_items, eval_labels):
-                item["labels"] = self.classes_.index(check_label(y, "validation labels"))
+                item["labels"] = self.classes_.index(check_label(y, "validation labels", self.classes_))
 
         def metrics(pred):
             y_pred = pred.predictions.argmax(-1)
@@ -316,13 +319,15 @@ class TransformerClassifier(_TransformerBase, ClassifierModel):
         return np.stack(self._forward(self._encode(texts), temperature=getattr(self, "temperature_", 1.0)))
 
 
-def rule_hint(text: str) -> str:
-    """The labeling functions that vote on ``text`` and their votes, as words: ``"accusation allegation; ..."``."""
-    from claimsift.data.labeling import LF_NAMES, apply_lfs
+def rule_hint(text: str, scheme: dict | None = None) -> str:
+    """The labeling functions of ``scheme`` (None: the default) that vote on ``text`` and their votes, as
+    words: ``"accusation allegation; ..."``."""
     from claimsift.labels import ABSTAIN
+    from claimsift.scheme import load_scheme
 
+    rules = load_scheme(scheme)
     votes = [f"{name.removeprefix('lf_').replace('_', ' ')} {vote.replace('_', ' ')}"
-             for name, vote in zip(LF_NAMES, apply_lfs(text)) if vote != ABSTAIN]
+             for name, vote in zip(rules.lf_names, rules.vote(text)) if vote != ABSTAIN]
     return "; ".join(votes) or "no rule votes"
 
 
@@ -345,7 +350,7 @@ class TransformerSpanModel(_TransformerBase, SpanModel):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.tags_ = self.labels_ = list(BIO_TAGS)
+        self.tags_ = self.labels_ = bio_tags(labels_of(self.scheme)[1])
 
     def _encode(self, texts: Sequence[str]) -> tuple[list[dict], list[list[tuple[str, int, int]]], list[list]]:
         """Encodings, word tokens and each encoding's word_ids() (None for special tokens)."""
@@ -413,7 +418,7 @@ class TransformerSpanModel(_TransformerBase, SpanModel):
             toks = tokenize(text)
             best = probs.argmax(-1) if len(toks) else np.zeros(0, dtype=int)
             tags = [self.tags_[i] for i in best]
-            out.append(bio_to_spans(text, toks, tags, [probs[i, j] for i, j in enumerate(best)]))
+            out.append(bio_to_spans(text, toks, tags, [probs[i, j] for i, j in enumerate(best)], self.span_types))
         return out
 
 

@@ -58,13 +58,25 @@ def predict(cfg: DictConfig) -> dict:
     find_files(cfg.input)  # fail on an input that matches nothing before touching the output
     check_outputs(cfg.input, output, cfg.report)
 
-    run_dirs = resolve_runs(cfg.classify_run, cfg.extract_run, cfg.models_dir, cfg.get("dataset"))
+    run_dirs = resolve_runs(classify_run(cfg), cfg.extract_run, cfg.models_dir, cfg.get("dataset"))
     with output_lock(output):
         if cfg.engine == "ray":
             from claimsift.predict.ray_engine import predict_ray  # imports Ray only when asked for
 
             return predict_ray(cfg, output, run_dirs)
         return _predict_locked(cfg, output, run_dirs)
+
+
+def classify_run(cfg: DictConfig):
+    """``cfg.classify_run``, with ``rules`` as the rules run of dataset ``cfg.dataset`` (its labeling functions
+    and label model, ``<datasets_dir>/<dataset>/rules``). Raises ValueError / FileNotFoundError when there is none."""
+    from claimsift.models.rules import RULES, rules_run
+
+    if str(cfg.classify_run) != RULES:
+        return cfg.classify_run
+    if not cfg.get("dataset"):
+        raise ValueError("classify_run=rules: the rules are a dataset's; pass dataset=<name> (data/built/<name>)")
+    return rules_run(Path(cfg.datasets_dir) / cfg.dataset)
 
 
 def check_outputs(input_path, output: Path, report) -> None:
@@ -94,7 +106,7 @@ def _predict_locked(cfg: DictConfig, output: Path, run_dirs: dict) -> dict:
                                         batch_size=cfg.predict.chunk_sentences)
     runs = predictor.runs
 
-    writer = PredictionWriter(output, runs, resume=cfg.predict.resume)
+    writer = PredictionWriter(output, runs, resume=cfg.predict.resume, classes=predictor.classes)
     n_resumed = len(writer.done)
     skipped: list[dict] = []
     pending: set[str] = set()  # doc_ids read but not yet committed
@@ -142,7 +154,8 @@ def _predict_locked(cfg: DictConfig, output: Path, run_dirs: dict) -> dict:
         writer.close()
         bar.close()
     seconds = time.perf_counter() - t0
-    stats = {"output": str(output), "runs": runs, "n_new_articles": n_new, "n_resumed_articles": n_resumed,
+    stats = {"output": str(output), "runs": runs, "scheme": summary_scheme(cfg, predictor),
+             "n_new_articles": n_new, "n_resumed_articles": n_resumed,
              "n_new_sentences": n_sentences, "seconds": round(seconds, 3),
              "sentences_per_s": round(n_sentences / seconds, 1) if seconds > 0 else None}
     overview = write_summary(output, skipped, stats)
@@ -152,6 +165,19 @@ def _predict_locked(cfg: DictConfig, output: Path, run_dirs: dict) -> dict:
 
         result["report"] = str(write_report(cfg.report, output, overview))
     return result
+
+
+def summary_scheme(cfg: DictConfig, predictor: Predictor) -> dict:
+    """The scheme the summary and report describe: the classify run's (label_map.json), else ``cfg.scheme`` for a
+    run from before schemes with the same classes (``claimsift.predict.html.report_scheme``)."""
+    from claimsift.predict.html import report_scheme
+    from claimsift.scheme import load_scheme, run_scheme
+
+    classify_dir = predictor.run_dirs.get("classify")
+    tags = getattr(predictor.extractor, "tags_", None)
+    types = sorted({t.split("-", 1)[1] for t in tags if "-" in t}) if tags else None
+    return report_scheme(predictor.classes, types, run_scheme(classify_dir) if classify_dir else None,
+                         load_scheme(cfg.scheme))
 
 
 def _hydra_main(cfg: DictConfig) -> None:

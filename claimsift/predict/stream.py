@@ -19,7 +19,6 @@ from claimsift.data.clean import Line, raw_span
 from claimsift.data.gold import check_label
 from claimsift.data.ingest import RawArticle, Skipped
 from claimsift.data.pipeline import clean_and_split
-from claimsift.labels import ALLEGATION, CLASSES
 
 PROB_DECIMALS = 4
 
@@ -100,9 +99,20 @@ def predict_texts(texts: Sequence[str], classifier=None, extractor=None):
     return proba, spans
 
 
-def check_classes(classes: Iterable[str], where: str) -> list[str]:
-    """``classes`` as a list if every one is a known class; ValueError naming ``where`` otherwise."""
-    return [check_label(c, f"{where}: model predicts a class") for c in classes]
+def check_classes(classes: Iterable[str], where: str, known: Iterable[str] | None = None) -> list[str]:
+    """``classes`` as a list if they are distinct class names (and, with ``known``, each one of them: a
+    scheme's classes); ValueError naming ``where`` otherwise. A model's own label map names its classes."""
+    from claimsift.scheme import CLASS_NAME
+
+    out = list(classes)
+    for c in out:
+        if known is not None:
+            check_label(c, f"{where}: model predicts a class", known)
+        elif not isinstance(c, str) or not CLASS_NAME.fullmatch(c):
+            raise ValueError(f"{where}: model predicts a class {c!r} that is not a class name")
+    if len(set(out)) != len(out):
+        raise ValueError(f"{where}: model names a class twice ({', '.join(out)})")
+    return out
 
 
 def clean_spans(sentence: str, spans: Sequence[dict]) -> list[dict]:
@@ -167,9 +177,10 @@ def predict_chunk(articles: Sequence[Article], classifier, extractor, classes: l
 
 
 def summarize(article: Article, records: list[dict]) -> dict:
-    """Per-article summary: counts per class, sources named and how often, share of allegations."""
+    """Per-article summary: counts and shares per class (the classifier's classes), sources named and how often."""
     labels = [r["label"] for r in records if r["label"] is not None]
-    counts = {c: 0 for c in CLASSES}
+    classes = next((list(r["probabilities"]) for r in records if r.get("probabilities")), [])
+    counts = {c: 0 for c in classes}
     counts.update(Counter(labels))
     sources = Counter(" ".join(sp["text"].split()) for r in records for sp in (r["spans"] or [])
                       if sp["type"] == "SOURCE")
@@ -179,6 +190,6 @@ def summarize(article: Article, records: list[dict]) -> dict:
         "title": article.title,
         "n_sentences": len(records),
         "counts": counts if labels else None,
-        "allegation_share": round(counts[ALLEGATION] / len(labels), 4) if labels else None,
+        "shares": {c: round(n / len(labels), 4) for c, n in counts.items()} if labels else None,
         "sources": dict(sources.most_common()),
     }

@@ -43,11 +43,16 @@ from pathlib import Path
 from typing import Iterator
 
 from claimsift.io import ARTICLE_LOG_SUFFIX, atomic_path, beside
-from claimsift.labels import CLASSES
-
 FORMATS = {".jsonl": "jsonl", ".csv": "csv"}
-CSV_COLUMNS = (["doc_id", "sent_id", "start", "end", "input_start", "input_end", "text", "label"]
-               + [f"p_{c}" for c in CLASSES] + ["spans", "classify_run", "extract_run"])
+
+
+def csv_columns(classes) -> list[str]:
+    """The CSV header for a classifier of ``classes`` (its label map; none without a classifier): a
+    ``p_<class>`` column per class."""
+    return (["doc_id", "sent_id", "start", "end", "input_start", "input_end", "text", "label"]
+            + [f"p_{c}" for c in classes or []] + ["spans", "classify_run", "extract_run"])
+
+
 # The keys of a JSONL record (``claimsift.predict.stream.article_records``).
 RECORD_FIELDS = ("doc_id", "sent_id", "start", "end", "input_start", "input_end", "text", "label", "probabilities",
                  "spans", "classify_run", "extract_run")
@@ -133,12 +138,16 @@ class PredictionWriter:
     ``done`` maps each committed doc_id to True when a previous run wrote it
     (False: this run). The ids are the only state that grows with the input.
 
+    ``classes`` are the classifier's (its label map), the CSV's probability columns; None takes them
+    from the output being resumed, else from the first record written.
     Raises ValueError when resuming an output written by other model runs.
     """
 
-    def __init__(self, output: str | Path, runs: dict, resume: bool = True):
+    def __init__(self, output: str | Path, runs: dict, resume: bool = True, classes=None):
         self.output = Path(output)
         self.fmt = output_format(self.output)
+        self.classes = list(classes) if classes is not None else None
+        self._header_due = False  # a CSV whose header waits for the first record (classes not given)
         self.part = part_path(self.output)
         self.log = log_path(self.output)
         self.runs = dict(runs)
@@ -199,7 +208,9 @@ class PredictionWriter:
         with path.open("rb") as fh:
             first = fh.readline()
         if self.fmt == "csv":
-            same = first == _csv_line(CSV_COLUMNS)
+            if self.classes is None:  # resume with the classes the output has
+                self.classes = [c[2:] for c in next(csv.reader([first.decode("utf-8")]), []) if c.startswith("p_")]
+            same = first == _csv_line(csv_columns(self.classes))
         else:
             try:
                 same = set(json.loads(first)) == set(RECORD_FIELDS)
@@ -212,7 +223,10 @@ class PredictionWriter:
     def _start_fresh(self) -> None:
         self._part = self.part.open("wb")
         if self.fmt == "csv":
-            self._part.write(_csv_line(CSV_COLUMNS))
+            if self.classes is None:
+                self._header_due = True
+            else:
+                self._part.write(_csv_line(csv_columns(self.classes)))
         self._log = self.log.open("wb")
         _fsync(self._part)
         _fsync(self._log)
@@ -238,18 +252,26 @@ class PredictionWriter:
             return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
+        if self._header_due:
+            first = next((r["probabilities"] for r in records if r.get("probabilities")), None)
+            self.classes = list(first or [])
+            writer.writerow(csv_columns(self.classes))
+            self._header_due = False
         for r in records:
             probs = r["probabilities"] or {}
             writer.writerow([csv_cell(r["doc_id"]), csv_cell(r["sent_id"]), r["start"], r["end"],
                              _cell_int(r["input_start"]), _cell_int(r["input_end"]), csv_cell(r["text"]),
                              r["label"] or ""]
-                            + [probs.get(c, "") for c in CLASSES]
+                            + [probs.get(c, "") for c in self.classes]
                             + ["" if r["spans"] is None else json.dumps(r["spans"], ensure_ascii=False),
                                csv_cell(r["classify_run"] or ""), csv_cell(r["extract_run"] or "")])
         return buf.getvalue().encode("utf-8")
 
     def finish(self) -> None:
         """Close and rename the complete part onto the output."""
+        if self._header_due:  # nothing was written: the header alone
+            self._part.write(_csv_line(csv_columns(self.classes or [])))
+            self._header_due = False
         _fsync(self._part)
         self._part.close()
         self._log.close()
@@ -296,8 +318,10 @@ def iter_records(output: str | Path) -> Iterator[dict]:
                     yield json.loads(line)
         return
     with output.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            probs = {c: float(row[f"p_{c}"]) for c in CLASSES if row[f"p_{c}"] != ""}
+        reader = csv.DictReader(fh)
+        classes = [f[2:] for f in reader.fieldnames or [] if f.startswith("p_")]  # the p_<class> columns
+        for row in reader:
+            probs = {c: float(row[f"p_{c}"]) for c in classes if row[f"p_{c}"] != ""}
             yield {"doc_id": csv_value(row["doc_id"]), "sent_id": csv_value(row["sent_id"]), "start": int(row["start"]),
                    "end": int(row["end"]), "input_start": _int_or_none(row.get("input_start")),
                    "input_end": _int_or_none(row.get("input_end")), "text": csv_value(row["text"]),
@@ -314,18 +338,19 @@ def _int_or_none(cell: str | None) -> int | None:
 def write_summary(output: str | Path, skipped: list[dict], stats: dict) -> dict:
     """Write ``<output>.summary.json`` from the article log, one article at a time (flat memory).
 
-    Returns its head: ``stats``, totals over all committed articles, skipped inputs.
+    Returns its head: ``stats``, totals (counts and shares per class) over all committed articles,
+    skipped inputs.
     """
-    totals = {c: 0 for c in CLASSES}
+    totals: dict[str, int] = {}
     n_articles = n_sentences = 0
     for entry in iter_log(log_path(output)):
         n_articles += 1
         n_sentences += entry["n_sentences"]
         for c, n in (entry["counts"] or {}).items():
-            totals[c] += n
+            totals[c] = totals.get(c, 0) + n
     labelled = sum(totals.values())
     head = {**stats, "n_articles": n_articles, "n_sentences": n_sentences, "counts": totals if labelled else None,
-            "allegation_share": round(totals["allegation"] / labelled, 4) if labelled else None,
+            "shares": {c: round(n / labelled, 4) for c, n in totals.items()} if labelled else None,
             "skipped": skipped}
     path = summary_path(output)
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as fh:

@@ -3,6 +3,7 @@
     claimsift train task=classify model=baseline
     claimsift train task=extract model=transformer seed=1
     claimsift train train.labels=weak+gold model.path=/path/to/hf-model
+    claimsift train scheme=weather data=weather          # a dataset built with another scheme (docs/adapt.md)
     claimsift train -m task=classify,extract model=baseline,transformer seed=0,1,2
     claimsift train -m experiment=sweep_baseline                      # Optuna tunes the baseline's C
     python -m claimsift.train experiment=gold_only
@@ -26,7 +27,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from claimsift.config import CONFIG_DIR, seed_everything, set_verbosity, to_dict
 from claimsift.io import fingerprint, write_json
-from claimsift.labels import BIO_TAGS, CLASSES, SPAN_TYPES
+from claimsift.scheme import check_dataset_scheme, load_scheme
 from claimsift.train.data import (Examples, check_config, examples, label_counts, load_splits, oversample,
                                   scoring_records)
 from claimsift.train.run import epoch_log, reproduce_command, run_folder
@@ -41,13 +42,16 @@ def train(cfg: DictConfig) -> float:
 
     The monitored validation metric is what a Hydra sweeper (Optuna) optimises; every metric is in
     the run folder's ``metrics.json``. NaN when the validation split is empty (nothing to monitor).
-    Raises ValueError (a config value or the data is unusable, naming the key or file) and
-    FileNotFoundError (no built dataset). A failed run leaves no run folder behind.
+    Raises ValueError (a config value or the data is unusable, naming the key or file; a dataset built
+    with another scheme than ``cfg.scheme``) and FileNotFoundError (no built dataset). A failed run
+    leaves no run folder behind.
     """
     set_verbosity(cfg.verbose)
     check_config(cfg)
     task, started = cfg.task.name, time.time()
     seed_everything(cfg.seed)
+    scheme = load_scheme(cfg.scheme)
+    check_dataset_scheme(scheme, cfg.dataset_dir)
 
     splits = load_splits(cfg)
     train_ex = training_examples(cfg, splits["train"])
@@ -69,9 +73,9 @@ def train(cfg: DictConfig) -> float:
         (log if cfg.verbose else epoch_log).info("validation: %s", metrics)  # the summary table shows the gist
 
         OmegaConf.save(cfg, run.tmp / "config.yaml", resolve=True)
-        names = CLASSES if task == "classify" else BIO_TAGS
+        names = model.classes_ if task == "classify" else model.tags_
         write_json(run.tmp / "label_map.json", {"label2id": {n: i for i, n in enumerate(names)},
-                                                "id2label": dict(enumerate(names))})
+                                                "id2label": dict(enumerate(names)), "scheme": scheme.spec()})
         write_json(run.tmp / "data.json", {
             "dataset_dir": str(cfg.dataset_dir), "labels": cfg.train.labels,
             "splits": to_dict(cfg.splits), "fingerprint": fingerprint(train_ex.pairs()),
@@ -79,10 +83,10 @@ def train(cfg: DictConfig) -> float:
             "nested_spans_not_in_targets": train_ex.nested_spans})
         write_json(run.tmp / "metrics.json", metrics)
         write_json(run.tmp / "run.json", {
-            "task": task, "model": cfg.model.name, "data": cfg.data.name, "seed": cfg.seed,
+            "task": task, "model": cfg.model.name, "data": cfg.data.name, "scheme": scheme.name, "seed": cfg.seed,
             "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "command": reproduce_command(cfg), "seconds": metrics["train/seconds"]})
-    _summary(run.path, cfg, metrics, len(train_ex), len(val_ex))
+    _summary(run.path, cfg, metrics, len(train_ex), len(val_ex), names)
     return float(metrics.get(cfg.monitor, float("nan")))
 
 
@@ -99,6 +103,8 @@ def validation_metrics(cfg: DictConfig, model, val_records: list[dict]) -> dict[
     if not records:
         return {}
     preds = predict(model, [r["text"] for r in records], cfg.val.batch_size, desc="validate")
+    if preds.classes is None:  # a span model without a tag list: the scheme's span types
+        preds.classes = list(load_scheme(cfg.scheme).span_types)
     return score(records, preds, "val", n_resamples=cfg.val.n_resamples, seed=cfg.seed,
                  confidence=cfg.val.confidence, calibration_bins=cfg.val.calibration_bins, n_errors=0).metrics
 
@@ -121,7 +127,8 @@ def training_examples(cfg: DictConfig, train_records: list[dict]) -> Examples:
     """
     task = cfg.task.name
     soft = bool(cfg.train.soft_targets) and task == "classify"
-    ex = examples(train_records, task, cfg.train.labels, soft_targets=soft)
+    ex = examples(train_records, task, cfg.train.labels, soft_targets=soft,
+                  classes=load_scheme(cfg.scheme).classes if soft else None)
     ex = sample_examples(ex, cfg.train.max_sentences, cfg.seed)
     if not len(ex):
         raise ValueError(f"train.labels={cfg.train.labels}: no {cfg.splits.train!r} sentence of "
@@ -130,15 +137,19 @@ def training_examples(cfg: DictConfig, train_records: list[dict]) -> Examples:
 
 
 def build_model(cfg: DictConfig):
-    """An unfitted model of ``model=<name>`` for ``task=<name>``, seeded and balanced as configured."""
+    """An unfitted model of ``model=<name>`` for ``task=<name>`` and ``scheme=<name>``, seeded and balanced as
+    configured. Raises ValueError naming the config when the model cannot serve them."""
     from hydra.errors import InstantiationException
     from hydra.utils import instantiate
 
+    scheme = load_scheme(cfg.scheme)
+    if cfg.task.name == "extract" and not scheme.span_types:
+        raise ValueError(f"task=extract: scheme {scheme.name} has no span_types (configs/scheme/{scheme.name}.yaml)")
     model = to_dict(cfg.model)
     spec = {**model.get("params", {}), **model[cfg.task.name]}
     class_weight = "balanced" if cfg.task.balance == "weights" else None
     try:
-        return instantiate(spec, seed=cfg.seed, class_weight=class_weight, _convert_="all")
+        return instantiate(spec, seed=cfg.seed, class_weight=class_weight, scheme=scheme.spec(), _convert_="all")
     except InstantiationException as exc:  # say which config and why, not Hydra's wrapper
         cause = exc.__cause__ or exc
         raise ValueError(f"model={cfg.model.name} task={cfg.task.name}: {cause}") from None
@@ -170,7 +181,7 @@ def fit_model(cfg: DictConfig, train_records: list[dict], val_records: list[dict
     return fit_examples(cfg, training_examples(cfg, train_records), val_ex)
 
 
-def _summary(path, cfg, metrics: dict, n_train: int, n_val: int) -> None:
+def _summary(path, cfg, metrics: dict, n_train: int, n_val: int, labels: list[str]) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -180,7 +191,7 @@ def _summary(path, cfg, metrics: dict, n_train: int, n_val: int) -> None:
     table.add_row("sentences", f"{n_train} train, {n_val} validation ({cfg.train.labels} labels)")
     monitored = metrics.get(cfg.monitor)
     table.add_row(cfg.monitor, "n/a (no validation sentences)" if monitored is None else f"{monitored:.4f}")
-    names = CLASSES if cfg.task.name == "classify" else SPAN_TYPES
+    names = labels if cfg.task.name == "classify" else sorted({t.split("-", 1)[1] for t in labels if "-" in t})
     per_class = {n: metrics[f"val/f1_{n}"] for n in names if f"val/f1_{n}" in metrics}
     if per_class:
         table.add_row("val F1 by class", ", ".join(f"{k} {v:.2f}" for k, v in per_class.items()))

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from claimsift.labels import CLASSES
-
 LABEL_SOURCES = ("weak", "gold", "weak+gold")
 BALANCE = ("weights", "oversample", "none")
 TASKS = ("classify", "extract")
@@ -109,8 +107,14 @@ def scoring_records(records: list[dict], task: str, labels: str) -> list[dict]:
     return out
 
 
-def examples(records: list[dict], task: str, labels: str, soft_targets: bool = False) -> Examples:
-    """The (text, target) examples of ``records`` under the label source ``labels``."""
+def examples(records: list[dict], task: str, labels: str, soft_targets: bool = False,
+             classes: list[str] | None = None) -> Examples:
+    """The (text, target) examples of ``records`` under the label source ``labels``.
+
+    ``soft_targets`` (classify) needs ``classes``, the columns of ``weak_probs`` (the scheme's classes).
+    """
+    if soft_targets and task == "classify" and classes is None:
+        raise ValueError("soft targets need the scheme's classes (the columns of weak_probs)")
     ex = Examples()
     soft_rows = []
     for r in records:
@@ -120,7 +124,7 @@ def examples(records: list[dict], task: str, labels: str, soft_targets: bool = F
         target, use_gold = found
         if task == "classify":
             if soft_targets:
-                soft_rows.append(_one_hot(target) if use_gold else np.asarray(r["weak_probs"], dtype=float))
+                soft_rows.append(_one_hot(target, classes) if use_gold else np.asarray(r["weak_probs"], dtype=float))
         else:
             target, nested = outer_spans(r["text"], target)
             ex.nested_spans += nested
@@ -128,9 +132,9 @@ def examples(records: list[dict], task: str, labels: str, soft_targets: bool = F
         ex.targets.append(target)
         ex.sent_ids.append(r["sent_id"])
     if soft_targets and task == "classify":
-        ex.soft = np.stack(soft_rows) if soft_rows else np.zeros((0, len(CLASSES)))
-        if ex.soft.shape[1] != len(CLASSES):
-            raise ValueError(f"weak_probs: {ex.soft.shape[1]} columns, expected one per class ({len(CLASSES)})")
+        ex.soft = np.stack(soft_rows) if soft_rows else np.zeros((0, len(classes)))
+        if ex.soft.shape[1] != len(classes):
+            raise ValueError(f"weak_probs: {ex.soft.shape[1]} columns, expected one per class ({len(classes)})")
     return ex
 
 
@@ -160,9 +164,9 @@ def label_counts(ex: Examples, task: str) -> dict[str, int]:
     return dict(sorted(Counter(s["type"] for spans in ex.targets for s in spans).items()))
 
 
-def _one_hot(name: str) -> np.ndarray:
-    row = np.zeros(len(CLASSES))
-    row[CLASSES.index(name)] = 1.0
+def _one_hot(name: str, classes: list[str]) -> np.ndarray:
+    row = np.zeros(len(classes))
+    row[list(classes).index(name)] = 1.0
     return row
 
 

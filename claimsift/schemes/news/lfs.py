@@ -1,13 +1,19 @@
-"""Labeling functions: plain functions of one sentence that vote for a class or abstain.
+"""The news scheme's labeling functions (``configs/scheme/news.yaml``): plain functions of one sentence.
 
-Class functions return a class name from ``claimsift.labels`` or ``ABSTAIN``.
-They encode the spec's decision order themselves: a function for a later
-class abstains when an earlier class's evidence is present, so the label
-model combines votes that already respect "first match wins".
+Class functions (``lf_*``, listed in ``LFS``) return one of the four news
+classes or ``ABSTAIN``. They encode the spec's decision order themselves: a
+function for a later class abstains when an earlier class's evidence is
+present, so the label model combines votes that already respect "first match
+wins".
 
 Span functions return attributions: lists of ``{"type", "start", "end"}``
 spans (offsets into the sentence). ``weak_spans`` runs them in priority order
-and keeps the attributions that do not overlap an earlier one.
+(``SPAN_LFS``) and keeps the attributions that do not overlap an earlier one.
+
+The word lists are the files in ``words/`` (the scheme's ``lexicons``):
+:func:`setup` builds the patterns from them. Imported directly, the module
+sets itself up with the shipped lists; a scheme calls ``setup`` again with
+the lists its config names.
 """
 
 from __future__ import annotations
@@ -15,10 +21,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Callable
 
-from claimsift.data import lexicons as lx
-from claimsift.labels import ABSTAIN, ALLEGATION, ATTRIBUTED_CLAIM, BACKGROUND, OFFICIAL_STATEMENT
+from claimsift.labels import ABSTAIN
+
+# The classes, as configs/scheme/news.yaml names them: this module is the one place code names them.
+ALLEGATION = "allegation"
+OFFICIAL_STATEMENT = "official_statement"
+ATTRIBUTED_CLAIM = "attributed_claim"
+BACKGROUND = "background"
+WORDS = Path(__file__).resolve().parent / "words"  # the shipped word lists, one file per lexicon
 
 
 def _phrase_re(phrases, prefix: bool = False) -> re.Pattern:
@@ -27,14 +40,7 @@ def _phrase_re(phrases, prefix: bool = False) -> re.Pattern:
     return re.compile(r"(?<![\w-])(?:" + body + ")" + tail, re.I)
 
 
-CUE_RE = _phrase_re(lx.CUE_VERBS)
-CUE_PHRASE_RE = _phrase_re(lx.CUE_PHRASES)
-HEDGE_RE = _phrase_re(lx.HEDGES)
-WRONG_RE = _phrase_re(lx.WRONGDOING, prefix=True)
-ACCUSE_RE = _phrase_re(lx.ACCUSATION_CUES, prefix=True)
-OFFICIAL_RE = _phrase_re(lx.OFFICIAL_ACTORS)
-ANON_RE = _phrase_re(lx.ANONYMITY)
-MEDIA_RE = _phrase_re(lx.MEDIA)
+# Patterns built from the word lists (CUE_RE, HEDGE_RE, WRONG_RE, ... VERB_GROUP_RE, TAIL_RE) are set by setup().
 # A quotation this long is speech; shorter quoted words are scare quotes or titles ("so-called").
 MIN_QUOTE_CHARS = 12
 QUOTE_RE = re.compile(rf"[“\"]([^”\"]{{{MIN_QUOTE_CHARS},}})[”\"]|[“\"]([^”\"]{{{MIN_QUOTE_CHARS},}})$")
@@ -169,18 +175,13 @@ def lf_headline_or_caption(text: str) -> str | int:
     return BACKGROUND if e.headline_like and not e.attributed and not e.accusation else ABSTAIN
 
 
-CLASS_LFS: list[Callable[[str], str | int]] = [
+LFS: list[Callable[[str], str | int]] = [
     lf_hedged_wrongdoing, lf_attributed_wrongdoing, lf_accusation,
     lf_official_speaks, lf_official_act,
     lf_according_to, lf_anonymous_source, lf_reporting_cue, lf_media_source, lf_quoted_speech,
     lf_no_attribution, lf_context_opener, lf_headline_or_caption,
 ]
-LF_NAMES = [f.__name__ for f in CLASS_LFS]
-
-
-def apply_lfs(text: str) -> list[str | int]:
-    """Votes of every class labeling function on one sentence, in ``LF_NAMES`` order."""
-    return [lf(text) for lf in CLASS_LFS]
+LF_NAMES = [f.__name__ for f in LFS]
 
 
 # === spans ==================================================================
@@ -190,10 +191,8 @@ Attribution = list[Span]
 # Quotation marks: curly, straight, and the doubled apostrophes of some newspapers ('' ... '').
 Q_OPEN, Q_CLOSE = r"(?:“|''|\"|‘)", r"(?:”|''|\"|’)"
 OPEN_Q, CLOSE_Q = "“\"‘'", "”\"’'"
-SPAN_CUE_RE = _phrase_re(lx.SPAN_CUE_VERBS)
 _CUE_GROUP = (r"(?:(?:has|have|had|was|were|is|are|would|will|also|later|further|once|then|reportedly|"
               r"allegedly|previously|repeatedly|recently|never|often|publicly)\s+){0,3}")
-VERB_GROUP_RE = re.compile(_CUE_GROUP + r"(?:" + SPAN_CUE_RE.pattern + r")", re.I)
 _DAYS = (r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|"
          r"July|August|September|October|November|December)")
 # Adjuncts of the cue: neither source nor content ("on Monday", "in a statement", "last week").
@@ -208,13 +207,11 @@ NP_END_RE = re.compile(r",| while | who | which | on " + _DAYS + r"| on \d| in a
 SENT_END_RE = re.compile(r"[\s.!?…:]+$")
 # A SOURCE starts after the last clause break before the cue, without its clause opener.
 CLAUSE_BREAK_RE = re.compile(r"(?:[,;:(—]|--|\bthat\b|[“\"]|'')\s*")
-LEADER_RE = re.compile(r"^(?:(?:" + "|".join(lx.SOURCE_LEADERS) + r")\b[\s,]*)+", re.I)
 # Words that open an adverbial phrase, not a noun phrase ("In Iowa, he said").
 OPENER_RE = re.compile(r"^(?:in|at|on|after|during|for|with|from|by|despite|since|last|this|earlier|later|"
                        r"before|under|over|like|unlike|asked|speaking|without|instead|here|there|now|then|today|"
                        r"yesterday|still|again|meanwhile|however|but|and|so|yet|as|if|when|while|although|"
                        r"though|because|what|it|the|a|an|this|that)\b", re.I)
-PRONOUN_RE = re.compile(r"^(?:" + "|".join(lx.SOURCE_PRONOUNS) + r")\b", re.I)
 # A subject ending in one of these is not a noun phrase ("he went on to say", "it is not").
 NOT_NP_END_RE = re.compile(r"\b(?:to|of|in|on|at|for|with|by|from|is|was|are|were|be|been|not|n't|did|does|do|"
                            r"and|or|but|has|have|had|would|will|could|should|can|may|might|must|also|just|then|"
@@ -376,12 +373,6 @@ def span_according_to(text: str) -> list[Attribution]:
     return [_keep(content, cue, src)]
 
 
-TAIL_RE = re.compile(r",\s+((?:the |a |an |one |two )?[\w’'.\- ]{1," + str(MAX_TAIL_SOURCE_CHARS) + r"}?)\s+("
-                     + VERB_GROUP_RE.pattern + r")("
-                     + ADJUNCT_RE.pattern + r")?\s*[.!?]?$", re.I)
-INVERTED_TAIL_RE = re.compile(r",\s+(" + VERB_GROUP_RE.pattern + r")\s+(?=[A-Z])", re.I)
-
-
 def span_tail_attribution(text: str) -> list[Attribution]:
     """Content, source said. (“A number of these attacks ..., he explained.”) / Content, said Source."""
     m = TAIL_RE.search(text)
@@ -461,3 +452,50 @@ def weak_spans(text: str) -> list[dict]:
     out = [{**s, "text": text[s["start"]:s["end"]], "attr": attr}
            for attr, (_, attribution) in enumerate(span_attributions(text)) for s in attribution]
     return sorted(out, key=lambda s: s["start"])
+
+
+# === the word lists ==========================================================
+LEXICONS = ("cue_verbs", "cue_phrases", "hedges", "wrongdoing", "accusation_cues", "official_actors", "anonymity",
+            "media", "span_cue_verbs", "source_leaders", "source_pronouns")
+
+
+def setup(lexicons: dict[str, tuple[str, ...]]) -> None:
+    """Build every word-list pattern from ``lexicons`` (the scheme's word lists, by name).
+
+    The class functions read cue_verbs, cue_phrases, hedges, wrongdoing, accusation_cues,
+    official_actors, anonymity and media; the span rules span_cue_verbs, source_leaders and
+    source_pronouns. Raises ValueError naming a missing list.
+    """
+    global CUE_RE, CUE_PHRASE_RE, HEDGE_RE, WRONG_RE, ACCUSE_RE, OFFICIAL_RE, ANON_RE, MEDIA_RE
+    global SPAN_CUE_RE, VERB_GROUP_RE, LEADER_RE, PRONOUN_RE, TAIL_RE, INVERTED_TAIL_RE
+    missing = [name for name in LEXICONS if name not in lexicons]
+    if missing:
+        raise ValueError(f"news labeling functions: no word list named {', '.join(missing)} in the scheme's lexicons")
+    lx = lexicons
+    CUE_RE = _phrase_re(lx["cue_verbs"])
+    CUE_PHRASE_RE = _phrase_re(lx["cue_phrases"])
+    HEDGE_RE = _phrase_re(lx["hedges"])
+    WRONG_RE = _phrase_re(lx["wrongdoing"], prefix=True)
+    ACCUSE_RE = _phrase_re(lx["accusation_cues"], prefix=True)
+    OFFICIAL_RE = _phrase_re(lx["official_actors"])
+    ANON_RE = _phrase_re(lx["anonymity"])
+    MEDIA_RE = _phrase_re(lx["media"])
+    SPAN_CUE_RE = _phrase_re(lx["span_cue_verbs"])
+    VERB_GROUP_RE = re.compile(_CUE_GROUP + r"(?:" + SPAN_CUE_RE.pattern + r")", re.I)
+    LEADER_RE = re.compile(r"^(?:(?:" + "|".join(map(re.escape, lx["source_leaders"])) + r")\b[\s,]*)+", re.I)
+    PRONOUN_RE = re.compile(r"^(?:" + "|".join(map(re.escape, lx["source_pronouns"])) + r")\b", re.I)
+    TAIL_RE = re.compile(r",\s+((?:the |a |an |one |two )?[\w’'.\- ]{1," + str(MAX_TAIL_SOURCE_CHARS) + r"}?)\s+("
+                         + VERB_GROUP_RE.pattern + r")("
+                         + ADJUNCT_RE.pattern + r")?\s*[.!?]?$", re.I)
+    INVERTED_TAIL_RE = re.compile(r",\s+(" + VERB_GROUP_RE.pattern + r")\s+(?=[A-Z])", re.I)
+    evidence.cache_clear()
+
+
+def shipped_word_lists() -> dict[str, tuple[str, ...]]:
+    """The word lists in ``words/``, by name (what configs/scheme/news.yaml names)."""
+    from claimsift.scheme import read_word_list
+
+    return {name: read_word_list(WORDS / f"{name}.txt") for name in LEXICONS}
+
+
+setup(shipped_word_lists())
