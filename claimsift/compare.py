@@ -78,7 +78,8 @@ def run_metrics(run: Path, split: str, *, reevaluate: bool = False, overrides: l
 def compare(runs: list[Path], split: str, *, reevaluate: bool = False,
             overrides: list[str] | None = None) -> dict[str, list[dict]]:
     """Rows per task: ``{"classify": [{"name", "metrics"}, ...], "extract": [...]}``, weak labels last."""
-    from claimsift.evaluate import run_dataset
+    from claimsift.evaluate import run_dataset, run_name
+    from claimsift.models.rules import RULES
 
     prefix = split_name(split)
     tables: dict[str, list[dict]] = {}
@@ -87,7 +88,7 @@ def compare(runs: list[Path], split: str, *, reevaluate: bool = False,
     for run in runs:
         task, metrics, reference = run_metrics(run, split, reevaluate=reevaluate, overrides=overrides)
         datasets.add(run_dataset(run))
-        name = run.resolve().name if run.is_symlink() else run.name
+        name = run_name(run) if run.is_symlink() or run.resolve().name == RULES else run.name
         tables.setdefault(task, []).append({"name": name, "path": str(run), "metrics": metrics})
         if reference is not None:
             references.setdefault(task, reference)

@@ -78,8 +78,14 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     preds.classes = names
     out_dir = Path(cfg.out_dir) if cfg.out_dir else run / "eval" / eval_set.name
     return score_and_report(cfg, eval_set, preds, task, out_dir, labels=names,
-                            title=f"{run.resolve().name} on {eval_set.name}",
+                            title=f"{run_name(run)} on {eval_set.name}",
                             notes=[f"Run `{run}` ({info.get('model', '?')}, task {task}).", *eval_set.notes])
+
+
+def run_name(run: Path) -> str:
+    """A run's name in titles and tables: its folder's, ``<dataset>/rules`` for a dataset's rules run."""
+    real = run.resolve()
+    return f"{real.parent.name}/{RULES}" if real.name == RULES else real.name
 
 
 def check_run_dataset(names: list[str], task: str, dataset, run) -> None:
