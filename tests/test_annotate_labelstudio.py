@@ -274,3 +274,109 @@ def test_prediction_records_become_scored_pre_annotations():
     assert relations == [("p0s0", "p0s1")]  # a repeated SOURCE starts a second attribution
     no_class = task_for({**rec, "label": None, "probabilities": None})
     assert all(r["type"] != "choices" for r in no_class["predictions"][0]["result"])
+
+
+WEATHER = ["forecast", "observation", "warning"]
+
+
+def _weather_scheme(tmp_path: Path) -> Path:
+    """docs/examples/weather's scheme as a .yaml with absolute paths (tests run from anywhere)."""
+    from omegaconf import OmegaConf
+
+    from claimsift.scheme import scheme_config
+
+    example = ROOT / "docs" / "examples" / "weather"
+    cfg = scheme_config(example / "configs" / "scheme" / "weather.yaml")
+    cfg["labeling_functions"] = str(example / "weather_lfs.py")
+    cfg["lexicons"] = {k: str(example / v) for k, v in cfg["lexicons"].items()}
+    path = tmp_path / "weather.yaml"
+    OmegaConf.save(OmegaConf.create(cfg), path)
+    return path
+
+
+class FakeLabelStudio:
+    """The calls push and pull make, answered from memory: one project, its config, tasks and an export."""
+
+    url = "http://fake"
+
+    def __init__(self, export: list[dict] | None = None):
+        self.project, self.tasks, self.export_tasks = None, [], export or []
+
+    def project_by_title(self, title):
+        return self.project
+
+    def create_project(self, title, label_config):
+        self.project = {"id": 1, "title": title, "label_config": label_config}
+        return self.project
+
+    def update_label_config(self, project_id, label_config):
+        self.project["label_config"] = label_config
+        return self.project
+
+    def import_tasks(self, project_id, tasks):
+        self.tasks += tasks
+        return {"task_count": len(tasks)}
+
+    def export(self, project_id, all_tasks=False):
+        return self.tasks if all_tasks else self.export_tasks
+
+    def export_url(self, project_id):
+        return f"{self.url}/api/projects/{project_id}/export"
+
+
+def test_push_and_pull_take_the_schemes_classes(tmp_path, monkeypatch, capsys):
+    from xml.etree import ElementTree
+
+    from claimsift.annotate import sync
+    from claimsift.gold.labelstudio import label_config
+    from claimsift.scheme import load_scheme
+
+    scheme_file = _weather_scheme(tmp_path)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "0" * 40)
+    text = "A flood warning is in force until noon."
+    sentence = {"doc_id": "w01", "sent_id": "w01:000", "start": 0, "end": len(text), "text": text}
+
+    # A built weather dataset: its meta.json's scheme is the project's, without --scheme.
+    dataset = tmp_path / "weather"
+    dataset.mkdir()
+    (dataset / "meta.json").write_text(json.dumps({"scheme": load_scheme(scheme_file).spec()}))
+    write_jsonl(dataset / "sentences.jsonl", [{**sentence, "weak_label": "warning", "spans": []}])
+    ls = FakeLabelStudio()
+    monkeypatch.setattr(sync, "client", lambda s: ls)
+    assert main(["push", str(dataset)]) == 0
+    assert "scheme weather" in capsys.readouterr().out
+    config = ElementTree.fromstring(ls.project["label_config"])
+    assert [c.get("value") for c in config.iter("Choice")] == WEATHER and list(config.iter("Label")) == []
+    assert ls.tasks[0]["predictions"][0]["result"][0]["value"] == {"choices": ["warning"]}
+    assert main(["push", str(dataset / "sentences.jsonl"), "--scheme", "news"]) == 1  # the dataset's is weather
+    assert "built with scheme 'weather'" in capsys.readouterr().err
+
+    # A predictions file of weather runs: the default (news) project would not offer its classes.
+    preds = tmp_path / "weather-preds.jsonl"
+    write_jsonl(preds, [{**sentence, "label": "warning", "spans": [],
+                         "probabilities": {"forecast": 0.1, "observation": 0.2, "warning": 0.7}}])
+    ls = FakeLabelStudio()
+    monkeypatch.setattr(sync, "client", lambda s: ls)
+    assert main(["push", str(preds)]) == 1
+    err = capsys.readouterr().err
+    assert "weather-preds.jsonl:1: 'warning' not of scheme news" in err and "pass --scheme" in err
+    assert main(["push", str(preds), "--scheme", str(scheme_file)]) == 0
+    assert ls.tasks[0]["predictions"][0]["score"] == 0.7
+
+    # Pull: an annotated weather task comes back as gold under --scheme and is refused under news.
+    ls = FakeLabelStudio(export=[{"id": 7, "data": sentence, "annotations": [{"result": [
+        {"id": "c", "from_name": "label", "to_name": "text", "type": "choices", "value": {"choices": ["warning"]}}]}]}])
+    ls.project = {"id": 1, "title": "claimsift", "label_config": label_config(load_scheme(scheme_file))}
+    monkeypatch.setattr(sync, "client", lambda s: ls)
+    out = tmp_path / "gold.jsonl"
+    assert main(["pull", str(out), "--scheme", str(scheme_file)]) == 0
+    assert "0 gold problem(s)" in capsys.readouterr().out
+    (gold,) = read_jsonl(out)
+    assert gold["label"] == "warning" and gold["spans"] == []
+    assert check_records([gold], "gold", classes=WEATHER, span_types=[]) == []
+    assert main(["pull", str(out), "--overwrite"]) == 1
+    assert "project 'claimsift' offers the classes forecast, observation, warning, not scheme news's" in \
+        capsys.readouterr().err
+    ls.project["label_config"] = ""  # a project configured by hand: the annotations themselves are checked
+    assert main(["pull", str(out), "--overwrite"]) == 1
+    assert "http://fake/api/projects/1/export: task 7: unknown label 'warning'" in capsys.readouterr().err

@@ -4,6 +4,10 @@ The task format, labeling config and the conversion of an export to gold
 records are the file round trip's (:mod:`claimsift.gold.labelstudio`); this
 module adds the server: the project found or created by title, tasks sent in
 batches, the export fetched.
+
+The choices and span labels are a scheme's (``scheme=``, as in
+:mod:`claimsift.gold.labelstudio`): by default a built dataset's own scheme
+when pushing one, else the default scheme (``batch_scheme``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from omegaconf import OmegaConf
 from claimsift.annotate.labelstudio_api import LabelStudio, LabelStudioError
 from claimsift.config import CONFIG_DIR
 # _group: the import's rule for spans without relations, reused for predicted spans without attr
-from claimsift.gold.labelstudio import DATA_KEYS, _group, import_labelstudio, label_config, to_tasks
+from claimsift.gold.labelstudio import CHOICE, DATA_KEYS, _group, import_labelstudio, label_config, to_tasks
+from claimsift.scheme import Scheme, check_dataset_scheme, dataset_scheme, load_scheme
 
 CONFIG = CONFIG_DIR / "annotate.yaml"
 URL_ENV = "LABEL_STUDIO_URL"
@@ -86,6 +91,42 @@ def read_batch(path: str | Path) -> list[dict]:
     return records
 
 
+def dataset_dir(path: str | Path) -> Path | None:
+    """The built dataset ``path`` is (its folder or its ``sentences.jsonl``), or None for any other input."""
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    return folder if (folder / "meta.json").is_file() and (path.is_dir() or path.name == "sentences.jsonl") else None
+
+
+def batch_scheme(input_path: str | Path, scheme=None) -> Scheme:
+    """The scheme whose classes and span types a push offers: ``scheme`` when given (a name in
+    ``configs/scheme/``, a ``.yaml`` path or a Scheme), else a built dataset's own (its ``meta.json``), else the
+    default scheme.
+
+    Raises ValueError when a built dataset was labelled with another scheme than ``scheme``, or records none.
+    """
+    folder = dataset_dir(input_path)
+    if scheme is None:
+        return dataset_scheme(folder) if folder is not None else load_scheme(None)
+    scheme = load_scheme(scheme)
+    if folder is not None:
+        check_dataset_scheme(scheme, folder)
+    return scheme
+
+
+def check_batch_labels(records: list[dict], scheme: Scheme, where: str) -> None:
+    """Raise ValueError naming ``where`` and the line when a record's class (predicted, weak or gold) or span
+    type is not ``scheme``'s: a file of another scheme's runs or dataset, whose scheme --scheme must name."""
+    for n, rec in enumerate(records, 1):
+        labels = {rec.get(k) for k in ("label", "weak_label", "gold_label")} - {None}
+        types = {sp.get("type") for k in ("spans", "gold_spans") for sp in rec.get(k) or []}
+        wrong = sorted(labels - set(scheme.classes)) + sorted(types - set(scheme.span_types))
+        if wrong:
+            raise ValueError(f"{where}:{n}: {', '.join(map(repr, wrong))} not of scheme {scheme.name} (classes "
+                             f"{', '.join(scheme.classes)}; span types {', '.join(scheme.span_types) or 'none'}); "
+                             "pass --scheme with the scheme of the runs or dataset that wrote it")
+
+
 def is_model_output(rec: dict) -> bool:
     """A predictions or selection record (the model's class in ``label``), not a dataset sentence or gold."""
     return "probabilities" in rec and "weak_label" not in rec
@@ -119,13 +160,13 @@ def task_for(rec: dict) -> dict:
     return task
 
 
-def project_for(ls: LabelStudio, title: str) -> tuple[dict, bool]:
-    """The project titled ``title`` with the task's labeling config: (project, created).
+def project_for(ls: LabelStudio, title: str, scheme=None) -> tuple[dict, bool]:
+    """The project titled ``title`` with ``scheme``'s labeling config (None: the default scheme): (project, created).
 
     An existing project whose config differs gets the current one (Label
     Studio refuses, with a message, when its annotations would not fit).
     """
-    config = label_config()
+    config = label_config(scheme)
     project = ls.project_by_title(title)
     if project is None:
         return ls.create_project(title, config), True
@@ -134,19 +175,23 @@ def project_for(ls: LabelStudio, title: str) -> tuple[dict, bool]:
     return project, False
 
 
-def push(input_path: str | Path, s: Settings, limit: int | None = None, include_gold: bool = False) -> dict:
-    """Send the sentences of ``input_path`` (see ``read_batch``) as tasks to the project ``s.project``.
+def push(input_path: str | Path, s: Settings, limit: int | None = None, include_gold: bool = False,
+         scheme=None) -> dict:
+    """Send the sentences of ``input_path`` (see ``read_batch``) as tasks to the project ``s.project``, whose
+    labeling config offers the classes and span types of ``scheme`` (see ``batch_scheme``).
 
     Sentences already in the project (by ``sent_id``) and, unless
     ``include_gold``, sentences with a gold label are left out; ``limit`` keeps
     the first that many of the rest (a selection file is in rank order).
     Returns a summary: project id and URL, whether it was created, tasks sent,
-    and how many were left out and why. Raises LabelStudioError, ValueError,
-    FileNotFoundError with one-line messages.
+    and how many were left out and why, and the scheme's name. Raises
+    LabelStudioError, ValueError, FileNotFoundError with one-line messages.
     """
+    scheme = batch_scheme(input_path, scheme)
     records = read_batch(input_path)
+    check_batch_labels(records, scheme, str(input_path))
     ls = client(s)
-    project, created = project_for(ls, s.project)
+    project, created = project_for(ls, s.project, scheme)
     present = set() if created else {t.get("data", {}).get("sent_id") for t in ls.export(project["id"], all_tasks=True)}
     batch, seen, counts = [], set(), {"already_in_project": 0, "gold": 0, "duplicate": 0}
     for rec in records:
@@ -169,36 +214,58 @@ def push(input_path: str | Path, s: Settings, limit: int | None = None, include_
         answer = ls.import_tasks(project["id"], tasks[i:i + s.import_batch])
         sent += int(answer.get("task_count", 0))
     return {"project_id": project["id"], "project_url": f"{ls.url}/projects/{project['id']}/data",
-            "created": created, "tasks": sent, "left_out": counts}
+            "created": created, "tasks": sent, "left_out": counts, "scheme": scheme.name}
 
 
 # --- pull ---------------------------------------------------------------------
 
-def pull(out_path: str | Path, s: Settings, overwrite: bool = False) -> tuple[int, list[str], list[str]]:
-    """Write the annotated tasks of the project ``s.project`` as gold records to ``out_path`` (atomically).
+def config_classes(config: str) -> list[str] | None:
+    """The class choices a labeling config (XML) offers, sorted; None when it is not one of ours."""
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(config)
+    except ElementTree.ParseError:
+        return None
+    for choices in root.iter("Choices"):
+        if choices.get("name") == CHOICE:
+            return sorted(c.get("value") for c in choices.iter("Choice"))
+    return None
+
+
+def pull(out_path: str | Path, s: Settings, overwrite: bool = False,
+         scheme=None) -> tuple[int, list[str], list[str]]:
+    """Write the annotated tasks of the project ``s.project`` as gold records to ``out_path`` (atomically),
+    their classes and span types checked against ``scheme`` (None: the default scheme).
 
     Returns (records written, skipped-task messages, gold-check problems).
     Raises LabelStudioError when the project does not exist or the server
-    fails, ValueError for an existing ``out_path`` without ``overwrite`` or an
-    annotation that is not valid gold (naming the export URL and task).
+    fails, ValueError for an existing ``out_path`` without ``overwrite``, a
+    project whose classes are not ``scheme``'s, or an annotation that is not
+    valid gold (naming the export URL and task).
     """
     from claimsift.data.gold import check_records
     from claimsift.io import read_jsonl
 
-    out_path = Path(out_path)
+    out_path, scheme = Path(out_path), load_scheme(scheme)
     if out_path.exists() and not overwrite:
         raise ValueError(f"{out_path}: exists; pass --overwrite to replace it with the project's annotations")
     ls = client(s)
     project = ls.project_by_title(s.project)
     if project is None:
         raise LabelStudioError(f"{ls.url}: no project titled {s.project!r} (run `claimsift annotate push` first)")
+    offered = config_classes(project.get("label_config") or "")
+    if offered is not None and offered != list(scheme.classes):
+        raise ValueError(f"{ls.url}: project {s.project!r} offers the classes {', '.join(offered)}, not scheme "
+                         f"{scheme.name}'s ({', '.join(scheme.classes)}): pass --scheme with the project's scheme")
     tasks = ls.export(project["id"])
     with tempfile.TemporaryDirectory(prefix="claimsift-pull-") as tmp:
         export_path = Path(tmp) / "export.json"
         export_path.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
         try:
-            n, skipped = import_labelstudio(export_path, out_path)
+            n, skipped = import_labelstudio(export_path, out_path, scheme)
         except ValueError as exc:  # name the server, not the temporary file
             raise ValueError(str(exc).replace(str(export_path), ls.export_url(project["id"]))) from None
     skipped = [line.replace(str(export_path), ls.export_url(project["id"])) for line in skipped]
-    return n, skipped, check_records(read_jsonl(out_path), str(out_path))
+    return n, skipped, check_records(read_jsonl(out_path), str(out_path),
+                                     classes=scheme.classes, span_types=scheme.span_types)
