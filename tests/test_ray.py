@@ -130,6 +130,8 @@ def test_ray_writes_what_local_writes(ray_local, baseline_models, inputs, tmp_pa
     assert got["n_new_sentences"] == want["n_new_sentences"] == len(list(iter_records(remote)))
     assert got["n_skipped"] == want["n_skipped"] == len(skipped)
     assert got["report"] and "<html" in (tmp_path / "ray.html").read_text(encoding="utf-8").lower()
+    assert got["scheme"] == want["scheme"] and got["scheme"]["highlight"] == "allegation"
+    assert "share allegation" in (tmp_path / "ray.html").read_text(encoding="utf-8")  # the scheme's column
     written = {f"ray{suffix}{side}" for side in ("", ".articles.jsonl", ".summary.json", ".lock")} | {"ray.html"}
     assert {p.name for p in tmp_path.iterdir() if p.name.startswith(("ray", ".ray"))} == written  # no part, no temp
 

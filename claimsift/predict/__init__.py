@@ -93,6 +93,60 @@ def check_outputs(input_path, output: Path, report) -> None:
 
 def _predict_locked(cfg: DictConfig, output: Path, run_dirs: dict) -> dict:
     """The run proper, with the output locked."""
+    say_runs(cfg, run_dirs)
+    predictor = Predictor.from_run_dirs(run_dirs, backend=cfg.predict.backend,
+                                        batch_size=cfg.predict.chunk_sentences)
+    runs = predictor.runs
+
+    writer = PredictionWriter(output, runs, resume=cfg.predict.resume, classes=predictor.classes)
+    n_resumed = len(writer.done)
+    n_sentences = 0
+    t0 = time.perf_counter()
+    from tqdm import tqdm
+
+    bar = tqdm(unit="sent", desc="predict", dynamic_ncols=True, disable=not cfg.predict.progress)
+    intake = Intake(writer.done, cfg.max_articles, bar)
+
+    def new_articles():
+        """The input's articles this output does not hold yet, cleaned and segmented; bad ones reported."""
+        for item in iter_articles(cfg.input, cfg.id_field, cfg.text_field, cfg.title_field):
+            if isinstance(item, Skipped):
+                intake.skip(item)
+                continue
+            if not intake.wanted(item.doc_id, item.source):
+                continue
+            if intake.full:
+                return
+            article = prepare(item)
+            if isinstance(article, Skipped):
+                intake.skip(article)
+                continue
+            intake.take(article.doc_id)
+            yield article
+
+    try:
+        for chunk in chunked(new_articles(), predictor.batch_size):
+            writer.write(predictor.predict_chunk(chunk))
+            n_chunk = sum(len(a.sentences) for a in chunk)
+            bar.update(n_chunk)
+            n_sentences += n_chunk
+            intake.committed()
+        writer.finish()
+    finally:
+        writer.close()
+        bar.close()
+    seconds = time.perf_counter() - t0
+    stats = {"output": str(output), "runs": runs, "scheme": summary_scheme(cfg, predictor),
+             "n_new_articles": intake.n_new, "n_resumed_articles": n_resumed,
+             "n_new_sentences": n_sentences, "seconds": round(seconds, 3),
+             "sentences_per_s": round(n_sentences / seconds, 1) if seconds > 0 else None}
+    return write_outputs(cfg, output, intake.skipped, stats)
+
+
+# ---------------------------------------------------------------- both engines' bookkeeping
+
+def say_runs(cfg: DictConfig, run_dirs: dict) -> None:
+    """The runs used, one stderr line each; a note for a task ``latest`` found no run for."""
     dataset = cfg.get("dataset")
     for task, run_dir in run_dirs.items():
         if run_dir is not None:
@@ -102,62 +156,50 @@ def _predict_locked(cfg: DictConfig, output: Path, run_dirs: dict) -> dict:
             on = f" trained on dataset {dataset!r}" if dataset else ""
             print(f"claimsift predict: no {task} run{on} under {cfg.models_dir}; predicting without it",
                   file=sys.stderr)
-    predictor = Predictor.from_run_dirs(run_dirs, backend=cfg.predict.backend,
-                                        batch_size=cfg.predict.chunk_sentences)
-    runs = predictor.runs
 
-    writer = PredictionWriter(output, runs, resume=cfg.predict.resume, classes=predictor.classes)
-    n_resumed = len(writer.done)
-    skipped: list[dict] = []
-    pending: set[str] = set()  # doc_ids read but not yet committed
-    n_new = n_sentences = 0
-    t0 = time.perf_counter()
-    from tqdm import tqdm
 
-    bar = tqdm(unit="sent", desc="predict", dynamic_ncols=True, disable=not cfg.predict.progress)
+class Intake:
+    """Which articles a run predicts, decided in input order by the rules both engines share: a doc_id read
+    again is a duplicate (skipped and reported), one an earlier run committed is left out, and reading stops
+    after ``max_articles`` new ones. Keeps the skips for the summary.
 
-    def skip(item: Skipped) -> None:
-        skipped.append({"source": item.source, "reason": item.reason})
-        bar.write(f"claimsift predict: skipped {item}", file=sys.stderr)
+    ``done`` is the writer's (doc_id → True for an earlier run's article, False for one this run committed);
+    ``bar`` the progress bar the skips are written through.
+    """
 
-    def new_articles():
-        """The input's articles this output does not hold yet, cleaned and segmented; bad ones reported."""
-        nonlocal n_new
-        for item in iter_articles(cfg.input, cfg.id_field, cfg.text_field, cfg.title_field):
-            if isinstance(item, Skipped):
-                skip(item)
-                continue
-            if item.doc_id in pending or writer.done.get(item.doc_id) is False:
-                skip(Skipped(item.source, f"duplicate doc_id {item.doc_id!r}"))
-                continue
-            if item.doc_id in writer.done:  # committed by an earlier run
-                continue
-            if cfg.max_articles is not None and n_new >= cfg.max_articles:
-                return
-            article = prepare(item)
-            if isinstance(article, Skipped):
-                skip(article)
-                continue
-            pending.add(article.doc_id)
-            n_new += 1
-            yield article
+    def __init__(self, done: dict[str, bool], max_articles: int | None, bar):
+        self.done, self.max_articles, self.bar = done, max_articles, bar
+        self.skipped: list[dict] = []
+        self.pending: set[str] = set()  # doc_ids taken but not yet committed
+        self.n_new = 0
 
-    try:
-        for chunk in chunked(new_articles(), predictor.batch_size):
-            writer.write(predictor.predict_chunk(chunk))
-            n_chunk = sum(len(a.sentences) for a in chunk)
-            bar.update(n_chunk)
-            n_sentences += n_chunk
-            pending.clear()  # committed: writer.done holds them now
-        writer.finish()
-    finally:
-        writer.close()
-        bar.close()
-    seconds = time.perf_counter() - t0
-    stats = {"output": str(output), "runs": runs, "scheme": summary_scheme(cfg, predictor),
-             "n_new_articles": n_new, "n_resumed_articles": n_resumed,
-             "n_new_sentences": n_sentences, "seconds": round(seconds, 3),
-             "sentences_per_s": round(n_sentences / seconds, 1) if seconds > 0 else None}
+    def skip(self, item: Skipped) -> None:
+        self.skipped.append({"source": item.source, "reason": item.reason})
+        self.bar.write(f"claimsift predict: skipped {item}", file=sys.stderr)
+
+    def wanted(self, doc_id: str, source: str) -> bool:
+        """False for a duplicate of an article read before (reported) or one an earlier run committed."""
+        if doc_id in self.pending or self.done.get(doc_id) is False:
+            self.skip(Skipped(source, f"duplicate doc_id {doc_id!r}"))
+            return False
+        return doc_id not in self.done
+
+    @property
+    def full(self) -> bool:
+        """Whether ``max_articles`` new articles are taken: read no further."""
+        return self.max_articles is not None and self.n_new >= self.max_articles
+
+    def take(self, doc_id: str) -> None:
+        self.pending.add(doc_id)
+        self.n_new += 1
+
+    def committed(self) -> None:
+        """The articles taken so far are written (``done`` holds them now)."""
+        self.pending.clear()
+
+
+def write_outputs(cfg: DictConfig, output: Path, skipped: list[dict], stats: dict) -> dict:
+    """Write the summary (and ``cfg.report``) of a finished run; return the run's figures."""
     overview = write_summary(output, skipped, stats)
     result = {**stats, "n_skipped": len(skipped), "summary": str(summary_path(output)), "report": None}
     if cfg.report:

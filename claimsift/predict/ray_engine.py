@@ -42,10 +42,10 @@ import numpy as np
 from omegaconf import DictConfig
 
 from claimsift.data.ingest import Skipped, find_files, read_file
+from claimsift.predict import Intake, say_runs, summary_scheme, write_outputs
 from claimsift.predict.api import Predictor
-from claimsift.predict.runs import LATEST, run_info
 from claimsift.predict.stream import Article, prepare
-from claimsift.predict.writer import PredictionWriter, summary_path, write_summary
+from claimsift.predict.writer import PredictionWriter
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colour codes in Ray's error messages
 # Passed on to the actors, which may run on machines with another environment.
@@ -62,15 +62,13 @@ def predict_ray(cfg: DictConfig, output: Path, run_dirs: dict[str, Path | None])
     """
     import ray
 
-    from claimsift.predict import summary_scheme  # the package imports this module only when engine=ray
-
     rcfg = cfg.ray
     for key in ("num_workers", "batch_size"):
         if not isinstance(rcfg[key], int) or rcfg[key] < 1:
             raise ValueError(f"ray.{key}={rcfg[key]}: must be a positive integer")
     if not isinstance(rcfg.cpus_per_actor, (int, float)) or rcfg.cpus_per_actor <= 0:
         raise ValueError(f"ray.cpus_per_actor={rcfg.cpus_per_actor}: must be a positive number")
-    _say_runs(cfg, run_dirs)
+    say_runs(cfg, run_dirs)
     # Loaded here too: a model that does not load is one line before Ray starts, and the
     # classes and scheme go into the writer and the summary as the local engine puts them.
     predictor = Predictor.from_run_dirs(run_dirs, backend=cfg.predict.backend)
@@ -91,27 +89,7 @@ def predict_ray(cfg: DictConfig, output: Path, run_dirs: dict[str, Path | None])
         if started:
             ray.shutdown()
     skipped = figures.pop("skipped")
-    stats = {**head, **figures, "engine": "ray"}
-    overview = write_summary(output, skipped, stats)
-    result = {**stats, "n_skipped": len(skipped), "summary": str(summary_path(output)), "report": None}
-    if cfg.report:
-        from claimsift.predict.html import write_report
-
-        result["report"] = str(write_report(cfg.report, output, overview))
-    return result
-
-
-def _say_runs(cfg: DictConfig, run_dirs: dict) -> None:
-    """The runs used, one stderr line each, as the local engine prints them."""
-    dataset = cfg.get("dataset")
-    for task, run_dir in run_dirs.items():
-        if run_dir is not None:
-            print(f"claimsift predict: {task} run {run_dir} (model {(run_info(run_dir) or {}).get('model', '?')})",
-                  file=sys.stderr)
-        elif cfg[f"{task}_run"] == LATEST:
-            on = f" trained on dataset {dataset!r}" if dataset else ""
-            print(f"claimsift predict: no {task} run{on} under {cfg.models_dir}; predicting without it",
-                  file=sys.stderr)
+    return write_outputs(cfg, output, skipped, {**head, **figures, "engine": "ray"})
 
 
 def _connect(address: str | None, verbose: bool) -> tuple[bool, str]:
@@ -264,10 +242,8 @@ def _write(cfg: DictConfig, writer: PredictionWriter, results) -> dict:
     from tqdm import tqdm
 
     n_resumed = len(writer.done)
-    skipped: list[dict] = []
     buffer: list[tuple] = []
-    pending: set[str] = set()  # doc_ids in the buffer, not yet committed
-    n_buffered = n_new = n_sentences = 0
+    n_buffered = n_sentences = 0
     # What sizing a cluster needs: sentences per second of actor time (cleaning, segmenting, both
     # models), without Ray's start-up, the actors loading their models, or waiting for work.
     busy = 0.0
@@ -275,10 +251,7 @@ def _write(cfg: DictConfig, writer: PredictionWriter, results) -> dict:
     t_first = None  # the first result: start-up and model loading before it
     bar = tqdm(unit="sent", desc="predict (ray)", dynamic_ncols=True, disable=not cfg.predict.progress)
     t0 = time.perf_counter()
-
-    def skip(source: str, reason: str) -> None:
-        skipped.append({"source": source, "reason": reason})
-        bar.write(f"claimsift predict: skipped {source}: {reason}", file=sys.stderr)
+    intake = Intake(writer.done, cfg.max_articles, bar)
 
     def flush() -> None:
         nonlocal buffer, n_buffered, n_sentences
@@ -286,7 +259,7 @@ def _write(cfg: DictConfig, writer: PredictionWriter, results) -> dict:
         bar.update(n_buffered)
         n_sentences += n_buffered
         buffer, n_buffered = [], 0
-        pending.clear()
+        intake.committed()
 
     try:
         for doc_id, source, result, busy_s in _rows(results):
@@ -294,19 +267,17 @@ def _write(cfg: DictConfig, writer: PredictionWriter, results) -> dict:
             busy += busy_s
             n_predicted += len(result[2]) if isinstance(result, tuple) else 0
             if doc_id is None:  # a file or row the reader could not use
-                skip(result.source, result.reason)
+                intake.skip(result)
                 continue
-            if doc_id in pending or doc_id in writer.done:  # the actors leave out earlier runs' articles
-                skip(source, f"duplicate doc_id {doc_id!r}")
+            if not intake.wanted(doc_id, source):  # (the actors already left out earlier runs' articles)
                 continue
-            if cfg.max_articles is not None and n_new >= cfg.max_articles:
+            if intake.full:
                 break
             if isinstance(result, Skipped):
-                skip(result.source, result.reason)
+                intake.skip(result)
                 continue
             buffer.append(result)
-            pending.add(doc_id)
-            n_new += 1
+            intake.take(doc_id)
             n_buffered += len(result[2])
             if n_buffered >= cfg.predict.chunk_sentences:
                 flush()
@@ -323,12 +294,12 @@ def _write(cfg: DictConfig, writer: PredictionWriter, results) -> dict:
         bar.close()
     t_end = time.perf_counter()
     seconds = t_end - t0
-    return {"n_new_articles": n_new, "n_resumed_articles": n_resumed,
+    return {"n_new_articles": intake.n_new, "n_resumed_articles": n_resumed,
             "n_new_sentences": n_sentences, "seconds": round(seconds, 3),
             "sentences_per_s": round(n_sentences / seconds, 1) if seconds > 0 else None,
             "startup_s": round((t_first or t_end) - t0, 3), "actor_busy_s": round(busy, 3),
             "sentences_per_actor_s": round(n_predicted / busy, 1) if busy > 0 else None,
-            "skipped": skipped}
+            "skipped": intake.skipped}
 
 
 def _rows(results) -> Iterator[tuple]:
