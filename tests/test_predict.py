@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from claimsift.config import compose
 from claimsift.io import read_jsonl
 from claimsift.labels import CLASSES
 from claimsift.predict import predict
@@ -24,7 +23,7 @@ ARTICLES = FIXTURES / "predict_articles"
 sys.path.insert(0, str(FIXTURES))  # the stub models must be importable by load_model
 
 from conftest import stub_predict_cfg  # noqa: E402
-from predict_stub_models import StubClassifier, StubExtractor, make_run  # noqa: E402
+from predict_stub_models import StubClassifier, StubExtractor, make_run, tiny_baseline_runs  # noqa: E402
 
 ALL_DOCS = {"alpha", "beta", "g1", "g2", "d1", "d2"}
 
@@ -263,27 +262,7 @@ def test_cli_runs_and_fails_in_one_line(models_dir, tmp_path):
 @pytest.mark.slow
 def test_real_baseline_models(tmp_path):
     """The project's baselines, trained on a few sentences, predict through the same path."""
-    from claimsift.train import build_model
-
-    texts = ["The minister said the bridge will reopen.", "He allegedly ordered the attack, police said.",
-             "Rain fell on Monday.", "Analysts said prices will rise.", "The army said it repelled the raid.",
-             "Witnesses accused the militia of killing two men.", "The river flooded the valley.",
-             "According to reporters, the talks failed."]
-    labels = ["official_statement", "allegation", "background", "attributed_claim", "official_statement",
-              "allegation", "background", "attributed_claim"]
-    spans = [[{"type": "SOURCE", "start": 0, "end": 12}, {"type": "CUE", "start": 13, "end": 17},
-              {"type": "CONTENT", "start": 18, "end": 40}] if "said" in t else [] for t in texts]
-    for sp, t in zip(spans, texts):
-        for s in sp:
-            s["text"] = t[s["start"]:s["end"]]
-    models = tmp_path / "models"
-    classifier = build_model(compose("train", ["task=classify", "model=baseline", "seed=13"]))
-    extractor = build_model(compose("train", ["task=extract", "model=baseline", "task.balance=none",
-                                              "model.extract.max_iterations=20"]))
-    make_run(models, "classify", classifier.fit(texts, labels), "2024-01-01T00:00:00",
-             name="classify-baseline-20240101")
-    make_run(models, "extract", extractor.fit(texts, spans), "2024-01-01T00:00:00",
-             name="extract-baseline-20240101")
+    models = tiny_baseline_runs(tmp_path / "models", "20240101")
     out = tmp_path / "seeds.jsonl"
     result = predict(make_cfg(models, Path(__file__).resolve().parents[1] / "seeds", out))
     assert result["n_new_articles"] == 5 and result["n_skipped"] == 0

@@ -24,7 +24,7 @@ ARTICLES = FIXTURES / "predict_articles"
 sys.path.insert(0, str(FIXTURES))  # the stub models must be importable by load_model
 
 from conftest import stub_predict_cfg  # noqa: E402
-from predict_stub_models import StubClassifier, StubExtractor, make_run  # noqa: E402
+from predict_stub_models import TINY_TEXTS, StubClassifier, StubExtractor, make_run, tiny_baseline_runs  # noqa: E402
 
 
 def test_import_claimsift_stays_light():
@@ -155,26 +155,12 @@ def doc_example() -> str:
 @pytest.mark.slow
 def test_the_documented_example_runs(tmp_path, monkeypatch):
     """The docs' example, run as written against baseline runs trained here on a few sentences."""
-    from claimsift.config import compose
-    from claimsift.train import build_model
-
-    texts = ["The minister said the bridge will reopen.", "He allegedly ordered the attack, police said.",
-             "Rain fell on Monday.", "Analysts said prices will rise.", "The army said it repelled the raid.",
-             "Witnesses accused the militia of killing two men.", "The river flooded the valley.",
-             "According to reporters, the talks failed."]
-    labels = ["official_statement", "allegation", "background", "attributed_claim", "official_statement",
-              "allegation", "background", "attributed_claim"]
     spans = []
-    for t in texts:
+    for t in TINY_TEXTS:
         cue = t.find(" said ")
         spans.append([] if cue < 0 else [{"type": "SOURCE", "start": 0, "end": cue, "text": t[:cue]},
                                          {"type": "CUE", "start": cue + 1, "end": cue + 5, "text": "said"}])
-    models = tmp_path / "models"
-    classifier = build_model(compose("train", ["task=classify", "model=baseline", "seed=13"]))
-    extractor = build_model(compose("train", ["task=extract", "model=baseline", "task.balance=none",
-                                              "model.extract.max_iterations=20"]))
-    make_run(models, "classify", classifier.fit(texts, labels), "2024-01-01T00:00:00", name="classify-baseline-1")
-    make_run(models, "extract", extractor.fit(texts, spans), "2024-01-01T00:00:00", name="extract-baseline-1")
+    tiny_baseline_runs(tmp_path / "models", "1", spans)
     monkeypatch.chdir(tmp_path)
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed), warnings.catch_warnings():

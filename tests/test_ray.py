@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 sys.path.insert(0, str(FIXTURES))  # the stub models must be importable by load_model, here and in Ray's workers
 
-from predict_stub_models import StubClassifier, StubExtractor, make_run  # noqa: E402
+from predict_stub_models import StubClassifier, StubExtractor, make_run, tiny_baseline_runs  # noqa: E402
 from ray_stub_models import MARKER, DriverOnlyClassifier, FailingClassifier  # noqa: E402
 
 pytestmark = pytest.mark.slow  # starts Ray and its workers (about 10 s each run on 2 cores)
@@ -44,26 +44,7 @@ def ray_local():
 @pytest.fixture(scope="module")
 def baseline_models(tmp_path_factory) -> Path:
     """The project's baseline classifier and CRF extractor, trained on a few sentences."""
-    from claimsift.train import build_model
-
-    texts = ["The minister said the bridge will reopen.", "He allegedly ordered the attack, police said.",
-             "Rain fell on Monday.", "Analysts said prices will rise.", "The army said it repelled the raid.",
-             "Witnesses accused the militia of killing two men.", "The river flooded the valley.",
-             "According to reporters, the talks failed."]
-    labels = ["official_statement", "allegation", "background", "attributed_claim", "official_statement",
-              "allegation", "background", "attributed_claim"]
-    spans = [[{"type": "SOURCE", "start": 0, "end": 12}, {"type": "CUE", "start": 13, "end": 17},
-              {"type": "CONTENT", "start": 18, "end": 40}] if "said" in t else [] for t in texts]
-    for sp, t in zip(spans, texts):
-        for s in sp:
-            s["text"] = t[s["start"]:s["end"]]
-    models = tmp_path_factory.mktemp("ray-models")
-    classifier = build_model(compose("train", ["task=classify", "model=baseline", "seed=13"]))
-    extractor = build_model(compose("train", ["task=extract", "model=baseline", "task.balance=none",
-                                              "model.extract.max_iterations=20"]))
-    make_run(models, "classify", classifier.fit(texts, labels), "2024-01-01T00:00:00", name="classify-baseline-tiny")
-    make_run(models, "extract", extractor.fit(texts, spans), "2024-01-01T00:00:00", name="extract-baseline-tiny")
-    return models
+    return tiny_baseline_runs(tmp_path_factory.mktemp("ray-models"), "tiny")
 
 
 ROWS = [{"id": p.stem, "title": None, "text": p.read_text(encoding="utf-8")}
