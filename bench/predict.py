@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/predict.py                      # seeds + PolNeAR, updates BENCHMARKS.md
     .venv/bin/python bench/predict.py --polnear ../shared/polnear/train/text --transformer-sentences 2000
+    .venv/bin/python bench/predict.py --backends-only --variants   # torch fp32 vs ONNX fp32 vs ONNX int8 only
 
 What is timed is the predict stage without reading: articles are read,
 cleaned and segmented first (timed apart, as "ingest"), then chunks go
@@ -11,6 +12,18 @@ does. The transformer's compute bound is the measured fp32 GEMM rate (the
 shapes of one encoder layer, on ``--threads`` threads) divided by the model's
 FLOPs per sentence (real token counts, no padding). PolNeAR's texts are read
 from ``--polnear`` and never copied.
+
+Backends (``predict.backend``, its own section of BENCHMARKS.md): the
+transformer runs of both tasks (``--transformer-run``, ``--extract-transformer-run``)
+as torch fp32, ONNX fp32 and ONNX int8 on the same PolNeAR sentences, in
+``--repeats`` rounds; each round measures the GEMM bound again right before
+the backends, and the best round of each counts, so a core taken by another
+process for a while costs every figure alike. Agreement is the share of
+sentences whose class (extract: whose span list) equals torch fp32's, on those
+sentences and on the seeds' gold; macro-F1 is on the seeds' gold (the test
+split's seeds sentences of ``--gold``). ``--variants`` adds the int8 recipe's
+alternatives (per-tensor weights, no SmoothQuant, ONNX Runtime's BERT fusion).
+Figures also go to ``--json`` (default ``bench/results/predict.json``).
 """
 
 from __future__ import annotations
@@ -33,7 +46,7 @@ from _sections import write_section  # noqa: E402  (bench/ is on sys.path when r
 from claimsift.data.ingest import Skipped  # noqa: E402
 from claimsift.io import read_jsonl  # noqa: E402
 from claimsift.predict.runs import find_latest_run, load_run_model  # noqa: E402
-from claimsift.predict.stream import Article, iter_articles, predict_chunk, prepare  # noqa: E402
+from claimsift.predict.stream import Article, iter_articles, predict_chunk, predict_texts, prepare  # noqa: E402
 from claimsift.predict.writer import PredictionWriter  # noqa: E402
 
 
@@ -169,6 +182,124 @@ def transformer_model(args):
     return model, "all-MiniLM-L6-v2 + untrained head (no transformer run found)"
 
 
+BACKENDS = ("torch fp32", "onnx fp32", "onnx int8")
+
+
+def int8_variants() -> dict:
+    """The int8 recipe's alternatives, each one change from the default (claimsift.predict.onnx.Recipe)."""
+    from claimsift.predict.onnx import Recipe
+
+    return {"int8, weights per tensor": Recipe(per_channel=False),
+            "int8, no SmoothQuant": Recipe(smooth_alpha=None),
+            "int8, per tensor, no SmoothQuant": Recipe(per_channel=False, smooth_alpha=None),
+            "int8 + BERT fusion": Recipe(fuse=True),
+            "fp32 + BERT fusion": Recipe(quantize=False, per_channel=False, smooth_alpha=None,
+                                         calibration_sentences=0, fuse=True)}
+
+
+def backend_models(run: Path, task: str, variants: bool) -> dict:
+    """{name: model} of ``run`` for each backend (and recipe variant): the same run loaded several ways."""
+    from claimsift.predict.onnx import with_onnx
+
+    models = {"torch fp32": load_run_model(run, task), "onnx fp32": load_run_model(run, task, "onnx-fp32"),
+              "onnx int8": load_run_model(run, task, "onnx")}
+    if variants:
+        for name, recipe in int8_variants().items():
+            models[name] = with_onnx(load_run_model(run, task), run, recipe=recipe)
+    return models
+
+
+def outputs(model, task: str, texts: list[str]) -> list:
+    """What agreement compares: the class index (classify) or the (type, start, end) spans (extract) per sentence."""
+    if task == "classify":
+        proba, _ = predict_texts(texts, model, None)
+        return list(proba.argmax(axis=1))
+    _, spans = predict_texts(texts, None, model)
+    return [[(sp["type"], sp["start"], sp["end"]) for sp in s] for s in spans]
+
+
+def seeds_gold(dataset: str, task: str) -> list[dict]:
+    """The seeds' hand-labelled sentences of ``dataset``'s test split for ``task``."""
+    from claimsift.evaluate.records import load_eval_set
+
+    return load_eval_set("test", dataset, task, truth="gold", source="seeds").records
+
+
+def seeds_scores(model, task: str, records: list[dict]) -> dict:
+    """Macro-F1 (extract: exact span macro-F1, and overlap micro-F1) of ``model`` on ``records``."""
+    from claimsift.evaluate.score import predict as score_predict, score
+
+    preds = score_predict(model, [r["text"] for r in records], batch_size=256)
+    m = score(records, preds, "seeds", n_resamples=0, seed=0, confidence=0.95, calibration_bins=10,
+              n_errors=0).metrics
+    keys = ["macro_f1"] + (["overlap_micro_f1"] if task == "extract" else [])
+    return {k: m[f"seeds/{k}"] for k in keys}
+
+
+def compare_backends(args, polnear: list[Article]) -> list[dict]:
+    """Torch fp32, ONNX fp32 and ONNX int8 (and the variants) of each task's transformer run; one row each."""
+    runs = {"classify": args.transformer_run or find_latest_run(args.models_dir, "classify"),
+            "extract": args.extract_transformer_run or find_latest_run(args.models_dir, "extract")}
+    arts = first_sentences(polnear, args.transformer_sentences)
+    texts = [s[2] for a in arts for s in a.sentences]
+    rows = []
+    for task, run in runs.items():
+        if run is None or "transformer" not in Path(run).name:
+            print(f"backends: no {task} transformer run (pass --{'transformer' if task == 'classify' else 'extract-transformer'}-run)",
+                  file=sys.stderr)
+            continue
+        run = Path(run)
+        models = backend_models(run, task, args.variants)
+        from claimsift.predict.onnx import encode_items
+
+        ref = models["torch fp32"]
+        cfg = ref.model_.config
+        layers, h, inter = cfg.num_hidden_layers, cfg.hidden_size, cfg.intermediate_size
+        tokens = np.array([len(e["input_ids"]) for e in encode_items(ref, texts)])
+        flops = model_flops(tokens, layers, h, inter).sum()
+        rates, bound = {name: 0.0 for name in models}, 0.0
+        clf_of = (lambda m: m) if task == "classify" else (lambda m: None)
+        ext_of = (lambda m: m) if task == "extract" else (lambda m: None)
+        for _ in range(args.repeats):
+            bound = max(bound, len(texts) * gemm_flops(int(ref.eval_batch_size * tokens.mean()), h, inter) / flops)
+            for name, model in models.items():
+                rates[name] = max(rates[name], time_predict(arts, clf_of(model), ext_of(model), args.chunk, 1))
+        gold = seeds_gold(args.gold, task)
+        ref_out, ref_gold = outputs(ref, task, texts), outputs(ref, task, [r["text"] for r in gold])
+        for name, model in models.items():
+            same = np.mean([a == b for a, b in zip(outputs(model, task, texts), ref_out)])
+            same_gold = np.mean([a == b for a, b in zip(outputs(model, task, [r["text"] for r in gold]), ref_gold)])
+            rows.append({"task": task, "run": run.name, "backend": name, "sentences": len(texts),
+                         "mean_tokens": float(tokens.mean()), "bound": bound, "rate": rates[name],
+                         "of_bound": rates[name] / bound, "vs_torch": rates[name] / rates["torch fp32"],
+                         "agreement": float(same), "agreement_seeds": float(same_gold), "seeds_n": len(gold),
+                         **{f"seeds_{k}": v for k, v in seeds_scores(model, task, gold).items()}})
+            print(rows[-1], file=sys.stderr)
+    return rows
+
+
+def render_backends(f: dict, command: str) -> str:
+    """The ONNX subsection of BENCHMARKS.md."""
+    lines = ["### ONNX Runtime (`predict.backend`)", "",
+             f"Measured by `{command}` on {f['machine']}.",
+             "Each task's transformer run on the same PolNeAR sentences, length-sorted chunks through the predict "
+             "stage (records and fsync'd JSONL included), best of the rounds; the fp32 bound is measured again in "
+             "each round. Agreement: share of sentences whose class (extract: whose span list) equals torch fp32's, "
+             "on the PolNeAR sentences / on the seeds' gold; F1 on the seeds' gold (extract: exact span macro-F1, "
+             "overlap micro-F1 after the slash).", "",
+             "| task | run | backend | sentences | bound (sent/s) | sent/s | of bound | x torch fp32 | agreement | "
+             "agreement, seeds | seeds macro-F1 |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in f["backends"]:
+        f1 = f"{r['seeds_macro_f1']:.3f}" + (f" / {r['seeds_overlap_micro_f1']:.3f}" if "seeds_overlap_micro_f1" in r else "")
+        lines.append(f"| {r['task']} | {r['run']} | {r['backend']} | {r['sentences']} | {r['bound']:.0f} | "
+                     f"{r['rate']:.0f} | {100 * r['of_bound']:.0f}% | {r['vs_torch']:.2f} | "
+                     f"{100 * r['agreement']:.1f}% | {100 * r['agreement_seeds']:.1f}% | {f1} |")
+    lines += ["", "Targets (issue 14): torch fp32 >= 65% of the bound; ONNX int8 >= 1.8x torch fp32 with >= 99% "
+              "agreement and seeds macro-F1 within 1 point."]
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--seeds", default="seeds")
@@ -186,12 +317,17 @@ def main(argv=None) -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--benchmarks", default="BENCHMARKS.md")
-    p.add_argument("--json", default=None, help="also write the figures here")
+    p.add_argument("--extract-transformer-run", default=None, help="the extract transformer run for the backends")
+    p.add_argument("--gold", default="data/built/mix", help="dataset whose test split holds the seeds' gold")
+    p.add_argument("--backends-only", action="store_true", help="only the torch / ONNX comparison")
+    p.add_argument("--variants", action="store_true", help="also the int8 recipe's alternatives")
+    p.add_argument("--json", default="bench/results/predict.json", help="also write the figures here")
     args = p.parse_args(argv)
 
     import torch
 
     torch.set_num_threads(args.threads)
+    command = "python " + " ".join(["bench/predict.py", *(argv if argv is not None else sys.argv[1:])])
     corpora = {}
     for name, path, limit in (("seeds", args.seeds, None), ("PolNeAR train", args.polnear, args.polnear_articles)):
         arts, secs = load_corpus(path, limit)
@@ -200,6 +336,28 @@ def main(argv=None) -> int:
         print(f"{name}: {len(arts)} articles, {n} sentences, ingest {n / secs:.0f} sentences/s", file=sys.stderr)
         corpora[name + ":ingest"] = (n, n / secs)
 
+    figures = {"machine": machine(args.threads), "command": command}
+    if not args.backends_only:
+        figures.update(stage_figures(args, corpora))
+    figures["backends"] = compare_backends(args, corpora["PolNeAR train"])
+    figures["machine_end"] = machine(args.threads)  # the load average after the run too
+    if args.json:
+        path = Path(args.json)
+        old = json.loads(path.read_text()) if path.is_file() else {}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({**old, **figures}, indent=2, default=float) + "\n")
+        print(f"wrote {path}", file=sys.stderr)
+    if not args.backends_only:
+        write_section(Path(args.benchmarks), "predict", render(figures, args))
+    if figures["backends"]:
+        write_section(Path(args.benchmarks), "predict_onnx", render_backends(figures, command))
+    print(f"wrote the prediction section{'s' if not args.backends_only else ''} of {args.benchmarks}", file=sys.stderr)
+    print(render_backends(figures, command))
+    return 0
+
+
+def stage_figures(args, corpora: dict) -> dict:
+    """The baselines' and the native transformer's sentences/s on the seeds and PolNeAR (the first tables)."""
     base, base_notes = baseline_models(args)
     rows = []
     for name in ("seeds", "PolNeAR train"):
@@ -230,14 +388,7 @@ def main(argv=None) -> int:
                       "bound": bound, "sorted": sorted_rate, "unsorted": unsorted_rate,
                       "efficiency": sorted_rate / bound})
         print(trows[-1], file=sys.stderr)
-
-    figures = {"machine": machine(args.threads), "baseline_models": base_notes, "transformer_model": tnote,
-               "baseline": rows, "transformer": trows}
-    if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
-    write_section(Path(args.benchmarks), "predict", render(figures, args))
-    print(f"wrote the prediction section of {args.benchmarks}", file=sys.stderr)
-    return 0
+    return {"baseline_models": base_notes, "transformer_model": tnote, "baseline": rows, "transformer": trows}
 
 
 def machine(threads: int) -> str:
@@ -262,7 +413,8 @@ def render(f: dict, args) -> str:
         lines.append(f"| {r['corpus']} | {r['sentences']} | {r['ingest']:,.0f} | {r['baseline_classify']:,.0f} | "
                      f"{r['baseline_classify_extract']:,.0f} | {r['baseline_end_to_end']:,.0f} |")
     lines += ["", f"Transformer classifier: {f['transformer_model']}. The bound is the measured fp32 GEMM rate "
-              "(one encoder layer's shapes) over the model's FLOPs per sentence at its real token count.", "",
+              "(one encoder layer's shapes) over the model's FLOPs per sentence at its real token count. *Unsorted*: "
+              "the chunk in input order (the transformer still batches each call by token count).", "",
               "| corpus | sentences | mean tokens | GEMM GFLOP/s | GFLOP / sentence | bound (sent/s) | "
               "measured, length-sorted | unsorted | sorted / bound |",
               "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]

@@ -38,7 +38,7 @@ from claimsift.predict.stream import iter_articles, prepare
 from claimsift.predict.writer import (PredictionWriter, output_files, output_format, output_lock, summary_path,
                                       write_summary)
 
-BACKENDS = ("native",)
+BACKENDS = ("native", "onnx", "onnx-fp32")  # onnx: int8; see claimsift.predict.onnx
 ENGINES = ("local", "ray")  # ray: claimsift.predict.ray_engine (Ray Data actors)
 
 

@@ -99,9 +99,16 @@ def resolve_run(spec: str | None, models_dir: str | Path, task: str, dataset: st
     return run_dir.resolve()
 
 
-def load_run_model(run_dir: Path, task: str) -> ClassifierModel | SpanModel:
-    """Load ``run_dir/model`` and check it does ``task``. Raises ValueError otherwise."""
+def load_run_model(run_dir: Path, task: str, backend: str = "native") -> ClassifierModel | SpanModel:
+    """Load ``run_dir/model`` and check it does ``task``; with ``backend`` ``onnx`` / ``onnx-fp32`` a
+    transformer's network runs in ONNX Runtime (``claimsift.predict.onnx``: exported and cached in the
+    run folder on first use), with the same interface. Raises ValueError for another task or backend.
+    """
     model = load_model(run_dir / "model")
     if not isinstance(model, TASK_CLASSES[task]):
         raise ValueError(f"{run_dir}: holds a {type(model).__name__}, not a {task} model")
-    return model
+    if backend == "native":
+        return model
+    from claimsift.predict.onnx import with_onnx  # onnxruntime is loaded only when asked for
+
+    return with_onnx(model, run_dir, backend)
