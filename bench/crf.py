@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         old = module_at(args.against)
         impls[args.against] = lambda batch: old.CrfSpanModel.predict(model, batch)
 
+    load_before = os.getloadavg()[0]  # other jobs on the shared cores, for the record
     outputs = {name: predict(texts) for name, predict in impls.items()}  # warms the caches
     identical = all(out == outputs["current"] for out in outputs.values())
     rates: dict[str, list[float]] = {name: [] for name in impls}
@@ -124,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         "sentences_per_second": {name: round(m, 1) for name, m in medians.items()},
         "all_rates": {name: [round(x, 1) for x in v] for name, v in rates.items()},
         "phases_seconds": {k: round(v, 4) for k, v in phases(model, texts).items()},
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],  # before, after
         "target": TARGET,
     }
     if args.against:
@@ -133,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
     print(f"{len(texts)} sentences ({result['tokens']} tokens) from {args.data} [{args.source or 'all'} / "
-          f"{args.split or 'all'}], {args.repeats} repeats, run {result['run']}")
+          f"{args.split or 'all'}], {args.repeats} repeats, run {result['run']}; 1-min load average "
+          f"{result['load_average_1min'][0]} before, {result['load_average_1min'][1]} after")
     for name, m in medians.items():
         print(f"  {name}: {m:,.0f} sentences/s (median; {min(rates[name]):,.0f} to {max(rates[name]):,.0f})")
     if args.against:
