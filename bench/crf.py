@@ -9,8 +9,10 @@ per-word caches warm (one untimed pass first), as ``claimsift predict`` runs
 over a corpus. ``--against REF`` loads ``claimsift/models/baseline.py`` as it
 is at REF and times its ``predict`` on the same fitted model, alternating
 with the current one in the same process so that other jobs on the shared
-cores weigh on both alike; it fails unless both give identical spans. Also
-times each phase of the current code once. Writes bench/results/crf.json.
+cores weigh on both alike; it fails unless both give identical spans. Rates
+are per wall-clock second and per second of the process's CPU time (steadier
+when other jobs hold the cores). Also times each phase of the current code
+once. Writes bench/results/crf.json.
 """
 
 from __future__ import annotations
@@ -59,10 +61,14 @@ def module_at(ref: str):
     return mod
 
 
-def rate(predict, texts: list[str]) -> float:
-    t0 = time.perf_counter()
+def rate(predict, texts: list[str]) -> tuple[float, float]:
+    """Sentences per wall-clock second and per second of this process's CPU time.
+
+    On shared cores the second is the steadier one: waiting for a core is not counted.
+    """
+    t0, c0 = time.perf_counter(), time.process_time()
     predict(texts)
-    return len(texts) / (time.perf_counter() - t0)
+    return len(texts) / (time.perf_counter() - t0), len(texts) / (time.process_time() - c0)
 
 
 def phases(model, texts: list[str]) -> dict[str, float]:
@@ -111,11 +117,15 @@ def main(argv: list[str] | None = None) -> int:
     outputs = {name: predict(texts) for name, predict in impls.items()}  # warms the caches
     identical = all(out == outputs["current"] for out in outputs.values())
     rates: dict[str, list[float]] = {name: [] for name in impls}
+    cpu_rates: dict[str, list[float]] = {name: [] for name in impls}
     for r in range(args.repeats):
         order = list(impls) if r % 2 == 0 else list(impls)[::-1]
         for name in order:
-            rates[name].append(rate(impls[name], texts))
+            wall, cpu = rate(impls[name], texts)
+            rates[name].append(wall)
+            cpu_rates[name].append(cpu)
     medians = {name: statistics.median(v) for name, v in rates.items()}
+    cpu_medians = {name: statistics.median(v) for name, v in cpu_rates.items()}
 
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores (shared), python {platform.python_version()}",
@@ -124,12 +134,14 @@ def main(argv: list[str] | None = None) -> int:
         "sentences": len(texts), "tokens": sum(len(tokenize(t)) for t in texts), "repeats": args.repeats,
         "sentences_per_second": {name: round(m, 1) for name, m in medians.items()},
         "all_rates": {name: [round(x, 1) for x in v] for name, v in rates.items()},
+        "sentences_per_cpu_second": {name: round(m, 1) for name, m in cpu_medians.items()},
         "phases_seconds": {k: round(v, 4) for k, v in phases(model, texts).items()},
         "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],  # before, after
         "target": TARGET,
     }
     if args.against:
         result["ratio_current_over_against"] = round(medians["current"] / medians[args.against], 3)
+        result["cpu_ratio_current_over_against"] = round(cpu_medians["current"] / cpu_medians[args.against], 3)
         result["identical_predictions"] = identical
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
@@ -138,10 +150,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.split or 'all'}], {args.repeats} repeats, run {result['run']}; 1-min load average "
           f"{result['load_average_1min'][0]} before, {result['load_average_1min'][1]} after")
     for name, m in medians.items():
-        print(f"  {name}: {m:,.0f} sentences/s (median; {min(rates[name]):,.0f} to {max(rates[name]):,.0f})")
+        print(f"  {name}: {m:,.0f} sentences/s (median; {min(rates[name]):,.0f} to {max(rates[name]):,.0f}), "
+              f"{cpu_medians[name]:,.0f} per CPU second")
     if args.against:
-        print(f"  current / {args.against}: {result['ratio_current_over_against']:.2f}x; identical predictions: "
-              f"{identical}")
+        print(f"  current / {args.against}: {result['ratio_current_over_against']:.2f}x wall, "
+              f"{result['cpu_ratio_current_over_against']:.2f}x CPU; identical predictions: {identical}")
     print("  phases (s): " + ", ".join(f"{k} {v:.3f}" for k, v in result["phases_seconds"].items()))
     print(f"  wrote {args.out}")
     if not identical:
