@@ -18,22 +18,25 @@ as they do natively; only the network call (``runtime_``) is ONNX Runtime's.
 A run that is not a transformer (the baselines) keeps its own predict, with a
 line on stderr saying so.
 
-The int8 recipe (``Recipe``, measured in BENCHMARKS.md):
+The int8 recipe (``Recipe``; each choice measured by ``bench/predict.py --variants``,
+BENCHMARKS.md "ONNX Runtime"):
 
-- weights per channel (one scale per output column): agreement with torch
-  fp32 on PolNeAR's sentences rose from 94.6% (per tensor) to 97.4%;
+- dynamic quantization of every MatMul: int8 weights, activations quantized
+  to uint8 per batch at run time;
+- weights per channel (one scale per output column): per tensor lost far more
+  agreement with torch fp32;
 - SmoothQuant (Xiao et al. 2023) with alpha 0.8 before quantizing: each
   quantized MatMul's input is divided per channel by
   ``s = max|x|^alpha / max|w|^(1-alpha)`` and its weight rows multiplied by
   ``s`` (the same function in fp32), so the few hidden channels with large
-  activations no longer set the one int8 scale of the whole activation tensor:
-  98.97% agreement. ``max|x|`` is measured on 256 sentences of the run's
-  training split (its ``data.json``); without them the model is quantized
-  unsmoothed and a line says so;
+  activations no longer set the one int8 scale of the whole activation
+  tensor. ``max|x|`` is measured on 256 sentences of the run's training split
+  (its ``data.json``); without them the model is quantized unsmoothed and a
+  line says so;
 - the embeddings stay fp32 (quantizing them saves memory, not time);
-- no ONNX Runtime transformer fusion before quantizing: it made int8 slower
-  (its fused bias+GELU and skip+LayerNorm keep the MatMuls from fusing with
-  their dequantization); ONNX Runtime's own graph optimisations run at load.
+- no ONNX Runtime BERT fusion before quantizing: it made int8 slower (its
+  fused bias+GELU and skip+LayerNorm keep the MatMuls from fusing with their
+  dequantization); ONNX Runtime's own graph optimisations run at load.
 """
 
 from __future__ import annotations
@@ -142,7 +145,7 @@ def cached_model(run_dir: Path, model, recipe: Recipe) -> Path | bytes:
     if path.is_file() and _read_fingerprint(meta) == fingerprint:
         return path
     what = "int8" if recipe.quantize else "fp32"
-    print(f"claimsift: exporting {run_dir.name} to ONNX {what} (once: cached in {cache})", file=sys.stderr)
+    print(f"claimsift: exporting {run_dir.name} to ONNX {what} (once: cached as {path})", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="claimsift-onnx-") as tmp:
         built = build(model, run_dir, recipe, calibration, Path(tmp))
         try:
