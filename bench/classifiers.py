@@ -71,16 +71,17 @@ DESIGNS = {
 }
 
 
-def run_design(name: str, runs_dir: Path, extra: list[str], n_resamples: int) -> dict:
+def run_design(name: str, runs_dir: Path, extra: list[str], n_resamples: int, tag: str | None = None) -> dict:
     from claimsift.evaluate import evaluate
     from claimsift.train import train
 
     desc, overrides = DESIGNS[name]
-    cfg = compose("train", ["data=mix", "task=classify", f"out_root={runs_dir / name}", *overrides, *extra])
+    design = f"{name}@{tag}" if tag else name
+    cfg = compose("train", ["data=mix", "task=classify", f"out_root={runs_dir / design}", *overrides, *extra])
     t0 = time.perf_counter()
     val = train(cfg)  # the monitored validation metric
     train_seconds = time.perf_counter() - t0
-    run = runs_dir / name / f"classify-{cfg.model.name}-mix-latest"
+    run = runs_dir / design / f"classify-{cfg.model.name}-mix-latest"
     scores = {}
     for label, (split, source) in EVAL_SETS.items():
         ecfg = compose("evaluate", [f"run={run}", f"split={split}", f"eval.n_resamples={n_resamples}",
@@ -92,7 +93,9 @@ def run_design(name: str, runs_dir: Path, extra: list[str], n_resamples: int) ->
         if ref.is_file():
             r = json.loads(ref.read_text(encoding="utf-8"))
             scores[label + " (rules)"] = {k.split("/", 1)[1]: v for k, v in r.items() if "/" in k}
-    return {"design": name, "description": desc, "overrides": overrides + extra, "run": str(Path(run).resolve()),
+    data = json.loads((Path(run) / "data.json").read_text(encoding="utf-8"))
+    return {"design": design, "description": desc + (f" (data: {tag})" if tag else ""), "overrides": overrides + extra,
+            "run": str(Path(run).resolve()), "data_fingerprint": data.get("fingerprint"), "n_train": data.get("n_train"),
             "train_seconds": round(train_seconds, 1), "val_monitor": val if val == val else None,  # NaN: no val split
             "sentences_per_s": prediction_speed(run), "scores": scores, "machine": machine()}
 
@@ -155,7 +158,12 @@ def render(results: list[dict]) -> str:
 def load_results() -> list[dict]:
     order = list(DESIGNS)
     found = [json.loads(p.read_text(encoding="utf-8")) for p in RESULTS.glob("*.json")]
-    return sorted(found, key=lambda r: order.index(r["design"]) if r["design"] in order else len(order))
+
+    def key(r: dict) -> tuple:
+        base, _, tag = r["design"].partition("@")
+        return (tag, order.index(base) if base in order else len(order))
+
+    return sorted(found, key=key)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-resamples", type=int, default=1000)
     ap.add_argument("--table", action="store_true", help="only rebuild the table from saved results")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--tag", default=None,
+                    help="a name for the data the designs train on now (e.g. the dataset's version): results are "
+                         "saved as <design>@<tag>, beside earlier results on other data")
     args = ap.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     if not args.table:
@@ -173,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
             if name not in DESIGNS:
                 print(f"unknown design {name!r} (expected one of {', '.join(DESIGNS)})", file=sys.stderr)
                 return 2
-            result = run_design(name, args.runs_dir, args.override, args.n_resamples)
-            (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+            result = run_design(name, args.runs_dir, args.override, args.n_resamples, args.tag)
+            (RESULTS / f"{result['design']}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     section = render(load_results())
     print(section)
     if not args.no_write:
