@@ -119,6 +119,21 @@ def test_cache_is_reused_and_rebuilt_when_the_model_changes(tiny_bert, tmp_path,
     assert sorted(p.name for p in cache.iterdir()) == ["model.int8.json", "model.int8.onnx"]
 
 
+def test_classify_int8_keeps_the_first_ffn_outputs_fp32(runs):
+    import onnx
+
+    load_run_model(runs["classify"], "classify", backend="onnx")
+    graph = onnx.load(str(runs["classify"] / CACHE_DIR / "model.int8.onnx")).graph
+    kept = [n.name for n in graph.node if n.op_type == "MatMul" and "/output/dense" in n.name
+            and "attention" not in n.name]
+    assert kept and all("layer.0/" in n or "layer.1/" in n for n in kept), kept
+    assert any(n.op_type == "MatMulInteger" for n in graph.node), "the rest is int8"
+    extract = onnx.load(str(runs["extract"] / CACHE_DIR / "model.int8.onnx")).graph if \
+        (runs["extract"] / CACHE_DIR / "model.int8.onnx").is_file() else None
+    if extract is not None:  # extract keeps the plain recipe: every weighted MatMul quantized
+        assert not [n for n in extract.node if n.op_type == "MatMul" and "layer.0/output/dense" in n.name]
+
+
 def test_recipes_are_cached_apart(runs):
     variant = Recipe(per_channel=False, smooth_alpha=None)
     assert variant.name.startswith("model.int8-") and Recipe().name == "model.int8"
