@@ -133,6 +133,8 @@ def test_tiny_transformer_trains_and_round_trips(task, records, tiny_bert, tmp_p
     else:
         assert [p.shape for p in proba] == [(len(tokenize(t)), len(BIO_TAGS)) for t in texts]
         assert again.model_.config.id2label == dict(enumerate(BIO_TAGS))
+        assert set(model.span_thresholds_) == {"CONTENT", "CUE", "SOURCE"}, "fitted on the validation spans"
+        assert again.span_thresholds_ == model.span_thresholds_
         for a, b in zip(again.predict_proba(texts), proba):
             np.testing.assert_allclose(a, b, atol=1e-5)
         assert [[(s["type"], s["start"], s["end"]) for s in x] for x in again.predict(texts)] == \

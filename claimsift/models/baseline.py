@@ -214,7 +214,8 @@ class CrfSpanModel(JoblibSaved, SpanModel):
     """A linear-chain CRF (sklearn-crfsuite) over word tokens and their context."""
 
     def __init__(self, *, c1: float, c2: float, max_iterations: int, all_possible_transitions: bool, window: int,
-                 class_weight: str | None = None, seed: int = 0, scheme: dict | None = None):
+                 span_thresholds: str | float | None, class_weight: str | None = None, seed: int = 0,
+                 scheme: dict | None = None):
         if class_weight is not None:
             raise ValueError(f"class_weight={class_weight!r}: the CRF has no class weights "
                              "(use task.balance=oversample or none)")
@@ -224,6 +225,7 @@ class CrfSpanModel(JoblibSaved, SpanModel):
         self.max_iterations = max_iterations
         self.all_possible_transitions = all_possible_transitions
         self.window = window
+        self.span_thresholds = span_thresholds  # "fit" (on the validation split), a number or None (SpanModel)
         self.seed = seed  # crfsuite's L-BFGS is deterministic; kept for the one config interface
         self.scheme = scheme
         self.tags_ = bio_tags(labels_of(scheme)[1])
@@ -244,6 +246,7 @@ class CrfSpanModel(JoblibSaved, SpanModel):
                                          max_iterations=self.max_iterations,
                                          all_possible_transitions=self.all_possible_transitions)
         self.crf_.fit(X, y)
+        self.set_span_thresholds(self.span_thresholds, eval_texts, eval_spans)
         return self
 
     def _tagger(self):
@@ -278,5 +281,5 @@ class CrfSpanModel(JoblibSaved, SpanModel):
                 out.append([])
                 continue
             scores = [tagger.marginal(t, i) if t != "O" else 1.0 for i, t in enumerate(tags)]  # spans' tokens only
-            out.append(bio_to_spans(text, toks, tags, scores, self.span_types))
+            out.append(self.keep_confident(bio_to_spans(text, toks, tags, scores, self.span_types)))
         return out

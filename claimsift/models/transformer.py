@@ -249,7 +249,8 @@ class _TransformerBase:
         self.tokenizer_.save_pretrained(path / HF_DIR)
         self.write_model_meta(path, params=self.get_params(), labels=self.labels_,
                               label2id={n: i for i, n in enumerate(self.labels_)},
-                              temperature=getattr(self, "temperature_", 1.0))
+                              temperature=getattr(self, "temperature_", 1.0),
+                              **({"span_thresholds": self.span_thresholds_} if self.task == "extract" else {}))
 
     @classmethod
     def load(cls, path: str | Path):
@@ -265,6 +266,8 @@ class _TransformerBase:
         if saved != self.labels_:
             raise ValueError(f"{hf}: label map {saved} does not match the expected {self.labels_}")
         self.temperature_ = float(meta.get("temperature", 1.0))
+        if meta.get("span_thresholds"):
+            self.span_thresholds_ = {t: float(v) for t, v in meta["span_thresholds"].items()}
         self.model_.to(device()).eval()
         return self
 
@@ -361,8 +364,9 @@ class TransformerSpanModel(_TransformerBase, SpanModel):
 
     _auto_class = "AutoModelForTokenClassification"
 
-    def __init__(self, **params):
+    def __init__(self, *, span_thresholds: str | float | None, **params):
         super().__init__(**params)
+        self.span_thresholds = span_thresholds  # "fit" (on the validation split), a number or None (SpanModel)
         self.tags_ = self.labels_ = bio_tags(labels_of(self.scheme)[1])
 
     def _encode(self, texts: Sequence[str]) -> tuple[list[dict], list[list[tuple[str, int, int]]], list[list]]:
@@ -406,8 +410,10 @@ class TransformerSpanModel(_TransformerBase, SpanModel):
 
         labels = np.concatenate([np.array(i["labels"]) for i in items])
         counts = np.bincount(labels[labels != IGNORE], minlength=len(self.tags_)).astype(float)
-        return self._train(items, eval_items, DataCollatorForTokenClassification(self.tokenizer_), metrics,
-                           self._class_weights(counts))
+        self._train(items, eval_items, DataCollatorForTokenClassification(self.tokenizer_), metrics,
+                    self._class_weights(counts))
+        self.set_span_thresholds(self.span_thresholds, eval_texts, eval_spans)
+        return self
 
     def predict_proba(self, texts: Sequence[str]) -> list[np.ndarray]:
         if len(texts) == 0:
@@ -431,7 +437,8 @@ class TransformerSpanModel(_TransformerBase, SpanModel):
             toks = tokenize(text)
             best = probs.argmax(-1) if len(toks) else np.zeros(0, dtype=int)
             tags = [self.tags_[i] for i in best]
-            out.append(bio_to_spans(text, toks, tags, [probs[i, j] for i, j in enumerate(best)], self.span_types))
+            spans = bio_to_spans(text, toks, tags, [probs[i, j] for i, j in enumerate(best)], self.span_types)
+            out.append(self.keep_confident(spans))
         return out
 
 
