@@ -30,7 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("claimsift.train")  # fitting thresholds is part of training: its lines go to train.log
 
 MODEL_META = "claimsift_model.json"
 ESTIMATOR_FILE = "estimator.joblib"  # models pickled whole (JoblibSaved)
