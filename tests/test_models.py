@@ -127,6 +127,8 @@ def test_tiny_transformer_trains_and_round_trips(task, records, tiny_bert, tmp_p
     again = load_model(tmp_path / "m")
     if task == "classify":
         assert proba.shape == (len(texts), 4)
+        assert set(model.class_offsets_) == set(CLASSES), "fitted on the validation sentences"
+        assert again.class_offsets_ == model.class_offsets_
         assert again.model_.config.id2label == dict(enumerate(CLASSES))
         np.testing.assert_allclose(again.predict_proba(texts), proba, atol=1e-5)
         assert again.predict(texts) == model.predict(texts)

@@ -250,7 +250,8 @@ class _TransformerBase:
         self.write_model_meta(path, params=self.get_params(), labels=self.labels_,
                               label2id={n: i for i, n in enumerate(self.labels_)},
                               temperature=getattr(self, "temperature_", 1.0),
-                              **({"span_thresholds": self.span_thresholds_} if self.task == "extract" else {}))
+                              **({"span_thresholds": self.span_thresholds_} if self.task == "extract" else
+                                 {"class_offsets": getattr(self, "class_offsets_", {})}))
 
     @classmethod
     def load(cls, path: str | Path):
@@ -266,6 +267,8 @@ class _TransformerBase:
         if saved != self.labels_:
             raise ValueError(f"{hf}: label map {saved} does not match the expected {self.labels_}")
         self.temperature_ = float(meta.get("temperature", 1.0))
+        if meta.get("class_offsets"):
+            self.class_offsets_ = {c: float(v) for c, v in meta["class_offsets"].items()}
         if meta.get("span_thresholds"):
             self.span_thresholds_ = {t: float(v) for t, v in meta["span_thresholds"].items()}
         self.model_.to(device()).eval()
@@ -277,9 +280,10 @@ class TransformerClassifier(_TransformerBase, ClassifierModel):
 
     _auto_class = "AutoModelForSequenceClassification"
 
-    def __init__(self, *, calibrate: bool, rule_hints: bool, **params):
+    def __init__(self, *, calibrate: bool, rule_hints: bool, class_offsets: str | None, **params):
         super().__init__(**params)
         self.calibrate = calibrate
+        self.class_offsets = class_offsets  # "fit" (on the validation split) or None (ClassifierModel)
         self.rule_hints = rule_hints
         self.classes_ = self.labels_ = labels_of(self.scheme)[0]
 
@@ -323,16 +327,21 @@ class TransformerClassifier(_TransformerBase, ClassifierModel):
         self._train(items, eval_items, DataCollatorWithPadding(self.tokenizer_), metrics,
                     self._class_weights(counts))
         self.temperature_ = 1.0
-        if self.calibrate and eval_items:
+        scores = y_val = None
+        if eval_items and (self.calibrate or self.class_offsets is not None):
             scores = np.stack(self._forward(self._encode(eval_texts), logits=True))
-            self.temperature_ = fit_temperature(scores, np.array([i["labels"] for i in eval_items]))
+            y_val = np.array([i["labels"] for i in eval_items])
+        if self.calibrate and scores is not None:
+            self.temperature_ = fit_temperature(scores, y_val)
             log.info("temperature scaling on %d validation sentences: T=%.3f", len(eval_items), self.temperature_)
+        proba = None if scores is None else torch.softmax(torch.from_numpy(scores) / self.temperature_, -1).numpy()
+        self.set_class_offsets(self.class_offsets, proba, y_val)
         return self
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 0:
             return np.zeros((0, len(self.classes_)))
-        return np.stack(self._forward(self._encode(texts), temperature=getattr(self, "temperature_", 1.0)))
+        return self.shifted(np.stack(self._forward(self._encode(texts), temperature=getattr(self, "temperature_", 1.0))))
 
 
 def rule_hint(text: str, scheme: dict | None = None) -> str:
