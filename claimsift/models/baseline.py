@@ -60,7 +60,8 @@ class TfidfClassifier(JoblibSaved, ClassifierModel):
 
     def __init__(self, *, word_ngram_range, char_ngram_range, min_df: int, max_features: int | None,
                  sublinear_tf: bool, lowercase: bool, C: float, max_iter: int, lf_features: bool, lf_weight: float,
-                 class_weight: str | None = "balanced", seed: int = 0, scheme: dict | None = None):
+                 class_offsets: str | None, class_weight: str | None = "balanced", seed: int = 0,
+                 scheme: dict | None = None):
         self.word_ngram_range = tuple(word_ngram_range) if word_ngram_range else None
         # None turns the character n-grams off (about 8x faster to predict; see BENCHMARKS.md).
         self.char_ngram_range = tuple(char_ngram_range) if char_ngram_range else None
@@ -72,6 +73,7 @@ class TfidfClassifier(JoblibSaved, ClassifierModel):
         self.max_iter = max_iter
         self.lf_features = lf_features
         self.lf_weight = lf_weight
+        self.class_offsets = class_offsets  # "fit" (on the validation split) or None (ClassifierModel)
         self.class_weight = class_weight
         self.seed = seed
         self.scheme = scheme  # the recorded scheme spec: its classes, and its labeling functions for lf_features
@@ -104,7 +106,7 @@ class TfidfClassifier(JoblibSaved, ClassifierModel):
         return Pipeline([("features", features), ("clf", clf)])
 
     def fit(self, texts, labels, *, soft_labels=None, eval_texts=None, eval_labels=None):
-        """Fit on sentences and class names; return self. The eval set is not used by this model.
+        """Fit on sentences and class names; return self. The eval set fits the class offsets (when set).
 
         With ``soft_labels`` ((n, n_classes) probabilities) each sentence trains on its most probable
         class, weighted by that probability. Raises ValueError on an unknown class or fewer than two classes.
@@ -120,10 +122,18 @@ class TfidfClassifier(JoblibSaved, ClassifierModel):
         if len(set(labels)) < 2:
             raise ValueError(f"training labels: need at least two classes to fit, got {sorted(set(labels))}")
         self.pipeline_ = self._pipeline().fit(list(texts), labels, clf__sample_weight=weights)
+        self.class_offsets_ = {}
+        if self.class_offsets is not None and eval_texts and eval_labels:
+            proba = self.in_class_order(self.pipeline_.predict_proba(list(eval_texts)), self.pipeline_.classes_)
+            ids = np.array([self.classes_.index(check_label(y, "validation labels", self.classes_))
+                            for y in eval_labels])
+            self.set_class_offsets(self.class_offsets, proba, ids)
+        else:
+            self.set_class_offsets(self.class_offsets, None, None)
         return self
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return self.in_class_order(self.pipeline_.predict_proba(list(texts)), self.pipeline_.classes_)
+        return self.shifted(self.in_class_order(self.pipeline_.predict_proba(list(texts)), self.pipeline_.classes_))
 
 
 # Words that often mark attribution; a feature, not a rule.
