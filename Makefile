@@ -57,7 +57,7 @@ models: install
 	$(CLI) train task=classify model=baseline
 	$(CLI) train task=classify model=transformer
 	$(CLI) train task=extract model=baseline
-	$(CLI) train task=extract model=transformer model.extract.epochs=2
+	$(CLI) train task=extract model=transformer model.extract.epochs=4 model.extract.learning_rate=1e-4
 	$(CLI) compare $(RUNS) --split test
 
 # Label Studio (`claimsift annotate push/pull`, docs/annotate.md) lives in its

@@ -85,6 +85,7 @@ def main(argv=None) -> int:
     ap.add_argument("--dataset", type=Path, default=None, help="default: the run's dataset (data.json)")
     ap.add_argument("--seed", type=int, default=0, help="the random halves of PolNeAR dev's articles")
     args = ap.parse_args(argv)
+    args.run = args.run.resolve()  # a -latest link: name the results after the run it points to
     model = load_model(args.run / "model")
     if model.task != "extract":
         print(f"{args.run}: not an extract run", file=sys.stderr)
