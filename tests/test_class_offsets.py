@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from claimsift.models.base import OFFSET_GRID, ClassifierModel, fit_class_offsets, macro_f1
+from claimsift.models.base import (
+    OFFSET_GRID,
+    ClassifierModel,
+    fit_class_offsets,
+    macro_f1,
+)
 
 
 class Fixed(ClassifierModel):
