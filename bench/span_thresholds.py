@@ -90,7 +90,7 @@ def main(argv=None) -> int:
     if model.task != "extract":
         print(f"{args.run}: not an extract run", file=sys.stderr)
         return 2
-    own = dict(model.span_thresholds_)
+    own = dict(getattr(model, "span_thresholds_", {}))  # none in a model saved before thresholds
     dataset = args.dataset or Path(json.loads((args.run / "data.json").read_text())["dataset_dir"])
     rows = load_records(dataset)
     annotated = [r for r in rows if r.get("gold_spans") is not None]

@@ -108,3 +108,14 @@ def test_a_bad_threshold_setting_is_refused(records):
     train = [r for r in records if r["split"] == "train"]
     with pytest.raises(ValueError, match="span_thresholds='often'"):
         crf("model.extract.span_thresholds=often").fit([r["text"] for r in train], [r["spans"] for r in train])
+
+
+def test_a_model_saved_before_thresholds_keeps_every_span(records, tmp_path):
+    train = [r for r in records if r["split"] == "train"]
+    texts = [r["text"] for r in records if r["split"] == "validation"]
+    model = crf("model.extract.span_thresholds=null").fit([r["text"] for r in train], [r["spans"] for r in train])
+    spans = model.predict(texts)
+    del model.span_thresholds_  # as a CRF pickled before the setting existed
+    assert model.predict(texts) == spans
+    model.save(tmp_path / "old")
+    assert load_model(tmp_path / "old").predict(texts) == spans

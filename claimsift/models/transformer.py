@@ -250,7 +250,7 @@ class _TransformerBase:
         self.write_model_meta(path, params=self.get_params(), labels=self.labels_,
                               label2id={n: i for i, n in enumerate(self.labels_)},
                               temperature=getattr(self, "temperature_", 1.0),
-                              **({"span_thresholds": self.span_thresholds_} if self.task == "extract" else
+                              **({"span_thresholds": getattr(self, "span_thresholds_", {})} if self.task == "extract" else
                                  {"class_offsets": getattr(self, "class_offsets_", {})}))
 
     @classmethod
