@@ -283,7 +283,8 @@ def test_every_reader_of_labels_says_the_same_with_its_file_and_line(tmp_path):
                                                      load_scheme("news").classes),
         "training labels": raised(TfidfClassifier(word_ngram_range=[1, 1], char_ngram_range=None, min_df=1,
                                                   max_features=None, sublinear_tf=True, lowercase=True, C=1.0,
-                                                  max_iter=10, lf_features=False, lf_weight=1.0).fit,
+                                                  max_iter=10, lf_features=False, lf_weight=1.0,
+                                                  class_offsets=None).fit,
                                   ["a", "b"], ["background", "rumour"]),
     }
     for where, message in said.items():
