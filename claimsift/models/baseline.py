@@ -122,14 +122,12 @@ class TfidfClassifier(JoblibSaved, ClassifierModel):
         if len(set(labels)) < 2:
             raise ValueError(f"training labels: need at least two classes to fit, got {sorted(set(labels))}")
         self.pipeline_ = self._pipeline().fit(list(texts), labels, clf__sample_weight=weights)
-        self.class_offsets_ = {}
+        proba = ids = None
         if self.class_offsets is not None and eval_texts and eval_labels:
             proba = self.in_class_order(self.pipeline_.predict_proba(list(eval_texts)), self.pipeline_.classes_)
             ids = np.array([self.classes_.index(check_label(y, "validation labels", self.classes_))
                             for y in eval_labels])
-            self.set_class_offsets(self.class_offsets, proba, ids)
-        else:
-            self.set_class_offsets(self.class_offsets, None, None)
+        self.set_class_offsets(self.class_offsets, proba, ids)
         return self
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
