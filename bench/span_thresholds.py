@@ -32,8 +32,8 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from claimsift.data.dataset import load_records
-from claimsift.data.tokens import layered_tags, tokenize
 from claimsift.evaluate.metrics import prf_from_counts, span_counts
+from claimsift.evaluate.score import tags_of
 from claimsift.models import load_model
 from claimsift.models.base import SpanModel, fit_span_thresholds
 
@@ -64,15 +64,12 @@ class Predicted(SpanModel):
         raise NotImplementedError
 
 
-def counts(texts, gold, pred, types, mode) -> np.ndarray:
-    tags = [layered_tags(tokenize(t), g or [], p) for t, g, p in zip(texts, gold, pred)]
-    return span_counts([a for a, _ in tags], [b for _, b in tags], mode, types).sum(axis=0)
-
-
 def scores(texts, gold, model: Predicted, thresholds: dict, types) -> dict:
+    """Summed (tp, predicted, gold) counts per type, overlap and exact, as ``claimsift evaluate`` counts them."""
     model.span_thresholds_ = thresholds
-    pred = model.predict(texts)
-    return {mode: counts(texts, gold, pred, types, mode) for mode in ("overlap", "exact")}
+    records = [{"text": t, "spans": g} for t, g in zip(texts, gold)]
+    gold_tags, pred_tags = tags_of(records, model.predict(texts))
+    return {mode: span_counts(gold_tags, pred_tags, mode, types).sum(axis=0) for mode in ("overlap", "exact")}
 
 
 def f1(c: np.ndarray) -> dict:
