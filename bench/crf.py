@@ -34,7 +34,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from claimsift.data.tokens import bio_to_spans, tokenize  # noqa: E402
 from claimsift.io import read_jsonl  # noqa: E402
 from claimsift.models import load_model  # noqa: E402
-from claimsift.models.baseline import token_features  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = 5000  # sentences/s (issue 13)
@@ -77,7 +76,7 @@ def phases(model, texts: list[str]) -> dict[str, float]:
     t0 = time.perf_counter()
     toks = [tokenize(t) for t in texts]
     t1 = time.perf_counter()
-    feats = [token_features(tk, model.window) for tk in toks if tk]
+    feats = [model._features(tk) for tk in toks if tk]  # the model's own feature set (context, clusters)
     t2 = time.perf_counter()
     tagged = []
     for f in feats:

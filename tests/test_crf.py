@@ -1,5 +1,7 @@
 """The CRF's fast feature path gives exactly the features and predictions of the plain per-token definition."""
 
+import pickle
+
 import pycrfsuite
 import pytest
 
@@ -78,7 +80,8 @@ def reference_predict(model, texts):
 
 def test_fast_predictions_equal_the_reference_path(records):
     train = [r for r in records if r["split"] == "train"]
-    model = build_model(compose("train", ["task=extract", "model=baseline", "model.extract.max_iterations=50"]))
+    model = build_model(compose("train", ["task=extract", "model=baseline", "model.extract.max_iterations=50",
+                                          "model.extract.context_features=false", "model.extract.word_clusters=null"]))
     model.fit([r["text"] for r in train], [r["spans"] for r in train])
     texts = TRICKY + [r["text"] for r in records]
     before = reference_predict(model, texts)  # computed here, never stored: the old path is the reference
@@ -86,3 +89,123 @@ def test_fast_predictions_equal_the_reference_path(records):
     assert model.predict(texts) == before
     proba = model.predict_proba(texts)
     assert [p.shape for p in proba] == [(len(tokenize(t)), len(model.tags_)) for t in texts]
+
+
+def reference_context(words):
+    """``context_columns`` written plainly, token by token."""
+    from claimsift.models.baseline import MORE_CUE_WORDS
+
+    def bucket(d):
+        return "1" if d == 1 else "2" if d == 2 else "3-4" if d <= 4 else "5-8" if d <= 8 else "9+"
+
+    low = [w.lower() for w in words]
+    cues = [i for i, w in enumerate(low) if w in MORE_CUE_WORDS]
+    out = []
+    for i in range(len(words)):
+        f = [f"bi-={low[i - 1] if i else '<s>'}|{low[i]}", f"{'bi+'}={low[i]}|{low[i + 1] if i + 1 < len(low) else '</s>'}"]
+        if not cues:
+            f.append("nocue")
+        else:
+            left, right = [c for c in cues if c < i], [c for c in cues if c > i]
+            f += [f"cueL={bucket(i - left[-1])}"] if left else []
+            f += [f"cueR={bucket(right[0] - i)}"] if right else []
+            f += ["mcue"] if i in cues else []
+            f += ["+1:mcue"] if i + 1 in cues else []
+        f += ["sent_open_quote"] if words[0] in QUOTE_MARKS else []
+        f += ["sent_close_quote"] if words[-1] in QUOTE_MARKS or (len(words) > 1 and words[-2] in QUOTE_MARKS) else []
+        out.append(f)
+    return out
+
+
+def test_context_features_follow_their_definition(records):
+    for text in TRICKY + [r["text"] for r in records]:
+        toks = tokenize(text)
+        words = [t for t, _, _ in toks]
+        got = [[n.decode("utf-8") for n in row] for row in token_features(toks, 2, context=True)]
+        expected = [a + b for a, b in zip(reference_features(toks, 2), reference_context(words))]
+        assert got == expected, text
+
+
+def test_context_features_on_a_hand_made_sentence():
+    words = [t for t, _, _ in tokenize("“No,” the minister said, and he then argued it was over")]
+    rows = reference_context(words)
+    said, argued = words.index("said"), words.index("argued")
+    assert rows[said][2:] == ["cueR=5-8", "mcue", "sent_open_quote"]  # "said" to "argued": 5 words on
+    assert "cueL=2" in rows[said + 2] and "cueR=3-4" in rows[said + 2]  # "and": 2 after said, 3 before argued
+    assert "+1:mcue" in rows[said - 1]
+    assert "sent_open_quote" in rows[0] and "sent_close_quote" not in rows[0]
+    got = [[n.decode("utf-8") for n in row] for row in token_features(tokenize(" ".join(words)), 0, context=True)]
+    assert [r[-len(rows[i]):] for i, r in enumerate(got)] == rows
+
+
+def test_word_clusters_take_the_first_word_piece_and_describe_neighbours():
+    from claimsift.models.word_clusters import WordClusters
+
+    wc = WordClusters({4: {"said": 1, "sa": 2, "reyes": 3}, 16: {"said": 9, "sa": 7}, 64: {"said": 40}}, neighbours=2)
+    assert wc.cluster("Said", 4) == 1
+    assert wc.cluster("Sanchez", 4) == 2  # longest known prefix: "sa"
+    assert wc.cluster("Reyesville", 16) is None and wc.cluster("xyz", 4) is None
+    own, left, right = wc.views("said")
+    assert own == (b"cl4=1", b"cl16=9", b"cl64=40")
+    assert left == (b"-1:cl4=1", b"-1:cl16=9") and right == (b"+1:cl4=1", b"+1:cl16=9")
+    cols = wc.columns(["said", "xyz"])
+    # each word's own classes, then its left neighbour's ("said" for "xyz"), then its right neighbour's
+    assert cols == [[own, left]]
+    assert wc.columns([]) == []
+    back = pickle.loads(pickle.dumps(wc))
+    assert back.tables == wc.tables and back.neighbours == 2 and back.columns(["said", "xyz"]) == cols
+    alone = WordClusters(wc.tables)  # no neighbour classes by default
+    assert alone.views("said") == (own, (), ()) and alone.columns(["said", "said"]) == [[own, own]]
+
+
+def test_crf_with_context_and_clusters_fits_saves_and_predicts_the_same(records, tmp_path):
+    """The default CRF's new features, with small cluster tables fitted on the packaged MiniLM's embeddings."""
+    from claimsift.models import load_model
+
+    train = [r for r in records if r["split"] == "train"]
+    model = build_model(compose("train", ["task=extract", "model=baseline", "model.extract.max_iterations=50",
+                                          "model.extract.word_clusters=[8,16]", "model.extract.cluster_neighbours=1"]))
+    assert model.context_features and model.word_clusters == (8, 16) and model.cluster_neighbours == 1
+    model.fit([r["text"] for r in train], [r["spans"] for r in train])
+    assert sorted(model.clusters_.tables) == [8, 16]
+    assert len(model.clusters_.tables[8]) > 20_000  # the word-initial pieces of MiniLM's vocabulary
+    said = model.clusters_.cluster("said", 16)
+    assert said is not None and said == model.clusters_.cluster("SAID", 16)
+    names = {a for row in model.crf_.tagger_.info().state_features for a in [row[0]]}
+    assert any(n.startswith("cl16=") for n in names) and any(n.startswith("bi-=") for n in names)
+    assert any(n.startswith("-1:cl8=") for n in names) and not any(n.startswith("-1:cl16=") for n in names)
+    texts = TRICKY + [r["text"] for r in records]
+    before = model.predict(texts)
+    assert any(before)
+    model.save(tmp_path / "m")
+    assert load_model(tmp_path / "m").predict(texts) == before
+
+
+def test_a_crf_saved_without_the_new_features_predicts_with_its_own(records):
+    train = [r for r in records if r["split"] == "train"]
+    model = build_model(compose("train", ["task=extract", "model=baseline", "model.extract.max_iterations=50",
+                                          "model.extract.context_features=false", "model.extract.word_clusters=null"]))
+    model.fit([r["text"] for r in train], [r["spans"] for r in train])
+    texts = [r["text"] for r in records]
+    before = model.predict(texts)
+    for name in ("context_features", "word_clusters", "cluster_neighbours", "cluster_encoder", "clusters_"):
+        del model.__dict__[name]  # as unpickled from a run saved before them
+    assert model.predict(texts) == before == reference_predict(model, texts)
+
+
+def test_word_clusters_are_cached_by_embeddings_ks_and_seed(tmp_path, monkeypatch):
+    from claimsift.models import word_clusters
+    from claimsift.models.word_clusters import WordClusters
+
+    monkeypatch.setenv("CLAIMSIFT_CACHE", str(tmp_path))
+    first = WordClusters.fit(None, [4, 8], seed=0)
+    files = list((tmp_path / "word_clusters").glob("*.json"))
+    assert len(files) == 1
+    fitted = []
+    monkeypatch.setattr("sklearn.cluster.MiniBatchKMeans.fit", lambda self, x: fitted.append(1) or self)
+    assert WordClusters.fit(None, [4, 8], seed=0).tables == first.tables  # read back, no k-means
+    assert not fitted
+    files[0].write_text("{not json", encoding="utf-8")  # a damaged cache is fitted again, not trusted
+    with pytest.raises(AttributeError):  # the patched k-means has no labels_: proof that it ran
+        WordClusters.fit(None, [4, 8], seed=0)
+    assert fitted and word_clusters.cache_dir() == tmp_path / "word_clusters"

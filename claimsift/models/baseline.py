@@ -142,6 +142,15 @@ described condemned alleged suspected believed""".split())
 
 QUOTE_MARKS = frozenset("\"“”")
 
+# CUE_WORDS and more words PolNeAR's CUE spans hold: verbs of saying, stance and belief. Read by the
+# sentence-context features (``context_columns``), which a CRF fitted before them does not use.
+MORE_CUE_WORDS = CUE_WORDS | frozenset("""stressed argued asserted maintained acknowledged suggested urged vowed
+demanded tweeted declared agreed complained charged blamed indicated emphasized emphasised pointed estimated
+predicted contended countered recalled recounted testified alleges alleging adds argue argues telling announces
+announcing believes believe think thinks thought feels felt hopes expects expected predicts insists concluded
+cautioned observed remarked replied responded writes reiterated signaled signalled conceded threatened
+promised pledged called""".split())
+
 
 def _word_features(word: str, prefix: str) -> tuple[str, ...]:
     """The shape features of one word, named with ``prefix`` (its position relative to the token)."""
@@ -182,12 +191,85 @@ def _word_views(word: str, window: int) -> tuple[tuple[bytes, ...], ...]:
     return tuple(views)
 
 
+@lru_cache(maxsize=200_000)
+def _known_views(word: str, window: int, known: frozenset) -> tuple[tuple[bytes, ...], ...]:
+    """``_word_views`` without the attributes outside ``known`` (those a fitted CRF has no weight for)."""
+    return tuple(tuple(a for a in view if a in known) for view in _word_views(word, window))
+
+
 _MAX_POSITION = 10
 _HEADS = [(b"bias", f"position={i}".encode()) for i in range(_MAX_POSITION + 1)]
 _QUOTES_BEFORE = (b"quotes_before",)
 
 
-def token_features(tokens: list[tuple[str, int, int]], window: int) -> list[tuple[bytes, ...]]:
+def _distance(d: int) -> str:
+    return "1" if d == 1 else "2" if d == 2 else "3-4" if d <= 4 else "5-8" if d <= 8 else "9+"
+
+
+_DISTANCES = {side: [f"{side}={_distance(d)}".encode() for d in range(1, 10)] for side in ("cueL", "cueR")}
+_NO_CUE = (b"nocue",)
+
+
+def _near_attributes(left: int, right: int, cue: bool, next_cue: bool) -> tuple[bytes, ...]:
+    f = []
+    if left:
+        f.append(_DISTANCES["cueL"][left - 1])
+    if right:
+        f.append(_DISTANCES["cueR"][right - 1])
+    if cue:
+        f.append(b"mcue")
+    if next_cue:
+        f.append(b"+1:mcue")
+    return tuple(f)
+
+
+# (distance to the nearest cue word on the left, on the right (1-9, 0: none), is a cue, next is a cue) → attributes
+_NEAR = {(a, b, c, d): _near_attributes(a, b, c, d)
+         for a in range(10) for b in range(10) for c in (False, True) for d in (False, True)}
+
+
+def context_columns(words: list[str]) -> list[list[tuple[bytes, ...]]]:
+    """Sentence-context features, as one column: word bigrams, the nearest cue words, the sentence's quote marks.
+
+    Per token: ``bi-=<previous>|<word>`` and ``bi+=<word>|<next>`` (lower case, ``<s>`` / ``</s>`` at
+    the edges); ``mcue`` when the word is in ``MORE_CUE_WORDS`` and ``+1:mcue`` when the next one is;
+    ``cueL=<distance>`` / ``cueR=<distance>`` to the nearest such word on each side (1, 2, 3-4, 5-8, 9+),
+    or ``nocue`` in a sentence with none; ``sent_open_quote`` / ``sent_close_quote`` when the sentence
+    starts with a quote mark / ends with one (or with one and a last mark).
+    """
+    n = len(words)
+    lower = [w.lower() for w in words]
+    padded = [b"<s>", *(w.encode("utf-8") for w in lower), b"</s>"]
+    pairs = [b"%s|%s" % (a, b) for a, b in zip(padded, padded[1:])]  # n + 1 pairs, edges included
+    bigrams = list(zip([b"bi-=" + p for p in pairs[:-1]], [b"bi+=" + p for p in pairs[1:]]))
+    is_cue = [w in MORE_CUE_WORDS for w in lower]
+    if not any(is_cue):
+        near = [_NO_CUE] * n
+    else:
+        # capped distance to the nearest cue word strictly left / right of each token (0: none)
+        left, last = [], None
+        for i, cue in enumerate(is_cue):
+            left.append(0 if last is None else min(i - last, 9))
+            if cue:
+                last = i
+        right, last = [0] * n, None
+        for i in range(n - 1, -1, -1):
+            right[i] = 0 if last is None else min(last - i, 9)
+            if is_cue[i]:
+                last = i
+        after = is_cue[1:] + [False]
+        near = [_NEAR[key] for key in zip(left, right, is_cue, after)]
+    shape = []
+    if n and words[0] in QUOTE_MARKS:
+        shape.append(b"sent_open_quote")
+    if n and (words[-1] in QUOTE_MARKS or (n > 1 and words[-2] in QUOTE_MARKS)):
+        shape.append(b"sent_close_quote")
+    shape = tuple(shape)
+    return [[b + c + shape for b, c in zip(bigrams, near)]]
+
+
+def token_features(tokens: list[tuple[str, int, int]], window: int, *, context: bool = False,
+                   clusters=None, known: frozenset | None = None) -> list[tuple[bytes, ...]]:
     """CRF features of each word token, as crfsuite attribute names (UTF-8 bytes).
 
     Per token, in this order: ``bias``, ``position=<min(i, 10)>``, its own
@@ -195,13 +277,19 @@ def token_features(tokens: list[tuple[str, int, int]], window: int) -> list[tupl
     punct / cue word), then for d = 1 .. ``window`` the shape of the word d to
     the left (``-d:``) and d to the right (``+d:``) or ``-d:edge`` / ``+d:edge``,
     and ``quotes_before`` inside an open quotation (an odd number of quote
-    marks before the token). Built column by column from per-word caches and
+    marks before the token). With ``context``, the columns of
+    :func:`context_columns` follow; with ``clusters`` (a
+    :class:`~claimsift.models.word_clusters.WordClusters`), each word's cluster
+    ids and its neighbours'. Built column by column from per-word caches and
     handed to crfsuite as bytes, which it takes without re-encoding: this is
-    what keeps the CRF's prediction fast (bench/crf.py).
+    what keeps the CRF's prediction fast (bench/crf.py). ``known`` (a fitted
+    CRF's attributes) drops the per-word attributes it has no weight for, once
+    per word, so crfsuite never looks them up; the tags and marginals are the
+    same with or without it.
     """
     words = [t for t, _, _ in tokens]
     n = len(words)
-    views = [_word_views(w, window) for w in words]
+    views = [_word_views(w, window) if known is None else _known_views(w, window, known) for w in words]
     heads = _HEADS[:n] if n <= len(_HEADS) else _HEADS + [_HEADS[-1]] * (n - len(_HEADS))
     columns = [heads, [v[0] for v in views]]
     for d in range(1, window + 1):
@@ -215,6 +303,10 @@ def token_features(tokens: list[tuple[str, int, int]], window: int) -> list[tupl
             if w in QUOTE_MARKS:
                 inside = not inside
         columns.append(quoted)
+    if context and n:
+        columns.extend(context_columns(words))
+    if clusters is not None and n:
+        columns.extend(clusters.columns(words, known))
     return [sum(row, ()) for row in zip(*columns)]
 
 
@@ -222,8 +314,9 @@ class CrfSpanModel(JoblibSaved, SpanModel):
     """A linear-chain CRF (sklearn-crfsuite) over word tokens and their context."""
 
     def __init__(self, *, c1: float, c2: float, max_iterations: int, all_possible_transitions: bool, window: int,
-                 span_thresholds: str | float | None, class_weight: str | None = None, seed: int = 0,
-                 scheme: dict | None = None):
+                 span_thresholds: str | float | None, context_features: bool,
+                 word_clusters: Sequence[int] | None, cluster_neighbours: int, cluster_encoder: str | None,
+                 class_weight: str | None = None, seed: int = 0, scheme: dict | None = None):
         if class_weight is not None:
             raise ValueError(f"class_weight={class_weight!r}: the CRF has no class weights "
                              "(use task.balance=oversample or none)")
@@ -234,6 +327,10 @@ class CrfSpanModel(JoblibSaved, SpanModel):
         self.all_possible_transitions = all_possible_transitions
         self.window = window
         self.span_thresholds = span_thresholds  # "fit" (on the validation split), a number or None (SpanModel)
+        self.context_features = context_features  # bigrams, nearest cue words, quote shape (context_columns)
+        self.word_clusters = tuple(word_clusters) if word_clusters else None  # k-means granularities (WordClusters)
+        self.cluster_neighbours = cluster_neighbours  # how many granularities also describe the words either side
+        self.cluster_encoder = cluster_encoder  # the encoder whose embeddings are clustered (None: packaged MiniLM)
         self.seed = seed  # crfsuite's L-BFGS is deterministic; kept for the one config interface
         self.scheme = scheme
         self.tags_ = bio_tags(labels_of(scheme)[1])
@@ -244,11 +341,18 @@ class CrfSpanModel(JoblibSaved, SpanModel):
 
         if not any(len(s) for s in spans):
             raise ValueError("training spans: no sentence has an attribution span, nothing to learn")
+        self.clusters_ = None
+        if self.word_clusters:
+            from claimsift.models.word_clusters import WordClusters
+
+            self.clusters_ = WordClusters.fit(self.cluster_encoder, self.word_clusters, self.seed,
+                                              self.cluster_neighbours)
+        self.__dict__.pop("_known_cache", None)  # a refit has other attributes
         X, y = [], []
         for text, sent_spans in zip(texts, spans):
             toks = tokenize(text)
             if toks:
-                X.append(token_features(toks, self.window))
+                X.append(self._features(toks))
                 y.append(spans_to_bio(toks, sent_spans))
         self.crf_ = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=self.c1, c2=self.c2,
                                          max_iterations=self.max_iterations,
@@ -256,6 +360,24 @@ class CrfSpanModel(JoblibSaved, SpanModel):
         self.crf_.fit(X, y)
         self.set_span_thresholds(self.span_thresholds, eval_texts, eval_spans)
         return self
+
+    def _features(self, toks) -> list[tuple[bytes, ...]]:
+        # getattr: a CRF saved before the context features and clusters existed predicts with its own features
+        return token_features(toks, self.window, context=getattr(self, "context_features", False),
+                              clusters=getattr(self, "clusters_", None), known=self._known())
+
+    def _known(self) -> frozenset | None:
+        """The attributes the fitted CRF has a weight for, as bytes (read from the model once; None before fit)."""
+        known = self.__dict__.get("_known_cache")
+        if known is None and "crf_" in self.__dict__:
+            known = frozenset(a.encode("utf-8") for a, _ in self._tagger().info().state_features)
+            self._known_cache = known
+        return known
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_known_cache", None)  # rebuilt from the model on first use
+        return state
 
     def _tagger(self):
         """The fitted crfsuite tagger (sklearn-crfsuite keeps one open)."""
@@ -270,7 +392,7 @@ class CrfSpanModel(JoblibSaved, SpanModel):
             if not toks:
                 out.append(np.zeros((0, len(self.tags_))))
                 continue
-            tagger.set(token_features(toks, self.window))
+            tagger.set(self._features(toks))
             out.append(np.array([[tagger.marginal(tag, i) if tag in known else 0.0 for tag in self.tags_]
                                  for i in range(len(toks))]))
         return out
@@ -284,7 +406,7 @@ class CrfSpanModel(JoblibSaved, SpanModel):
                 out.append([])
                 continue
             # The feature rows go straight to crfsuite: an ItemSequence would be one more copy of them.
-            tags = tagger.tag(token_features(toks, self.window))  # sets the sequence, returns its Viterbi path
+            tags = tagger.tag(self._features(toks))  # sets the sequence, returns its Viterbi path
             if tags.count("O") == len(tags):  # no span: most news sentences, nothing to decode
                 out.append([])
                 continue
