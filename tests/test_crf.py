@@ -112,7 +112,9 @@ def reference_context(words):
             f += ["mcue"] if i in cues else []
             f += ["+1:mcue"] if i + 1 in cues else []
         f += ["sent_open_quote"] if words[0] in QUOTE_MARKS else []
-        f += ["sent_close_quote"] if words[-1] in QUOTE_MARKS or (len(words) > 1 and words[-2] in QUOTE_MARKS) else []
+        closes = words[-1] in QUOTE_MARKS or (len(words) > 1 and words[-2] in QUOTE_MARKS
+                                              and not any(c.isalnum() for c in words[-1]))
+        f += ["sent_close_quote"] if closes else []
         out.append(f)
     return out
 
@@ -134,6 +136,10 @@ def test_context_features_on_a_hand_made_sentence():
     assert "cueL=2" in rows[said + 2] and "cueR=3-4" in rows[said + 2]  # "and": 2 after said, 3 before argued
     assert "+1:mcue" in rows[said - 1]
     assert "sent_open_quote" in rows[0] and "sent_close_quote" not in rows[0]
+    closing = [t for t, _, _ in tokenize('He said "no".')]
+    assert "sent_close_quote" in reference_context(closing)[0]
+    inner = [t for t, _, _ in tokenize('He said "no" again')]  # a quote mark before the last word, not at the end
+    assert "sent_close_quote" not in reference_context(inner)[0]
     got = [[n.decode("utf-8") for n in row] for row in token_features(tokenize(" ".join(words)), 0, context=True)]
     assert [r[-len(rows[i]):] for i, r in enumerate(got)] == rows
 
@@ -145,6 +151,8 @@ def test_word_clusters_take_the_first_word_piece_and_describe_neighbours():
     assert wc.cluster("Said", 4) == 1
     assert wc.cluster("Sanchez", 4) == 2  # longest known prefix: "sa"
     assert wc.cluster("Reyesville", 16) is None and wc.cluster("xyz", 4) is None
+    assert wc.cluster("Sánchez", 4) == wc.cluster("SANCHEZ", 4) == 2  # accents stripped, as the tokenizer does
+    assert wc.cluster("SAÍD", 16) == 9
     own, left, right = wc.views("said")
     assert own == (b"cl4=1", b"cl16=9", b"cl64=40")
     assert left == (b"-1:cl4=1", b"-1:cl16=9") and right == (b"+1:cl4=1", b"+1:cl16=9")
@@ -158,10 +166,11 @@ def test_word_clusters_take_the_first_word_piece_and_describe_neighbours():
     assert alone.views("said") == (own, (), ()) and alone.columns(["said", "said"]) == [[own, own]]
 
 
-def test_crf_with_context_and_clusters_fits_saves_and_predicts_the_same(records, tmp_path):
+def test_crf_with_context_and_clusters_fits_saves_and_predicts_the_same(records, tmp_path, monkeypatch):
     """The default CRF's new features, with small cluster tables fitted on the packaged MiniLM's embeddings."""
     from claimsift.models import load_model
 
+    monkeypatch.setenv("CLAIMSIFT_CACHE", str(tmp_path / "cache"))
     train = [r for r in records if r["split"] == "train"]
     model = build_model(compose("train", ["task=extract", "model=baseline", "model.extract.max_iterations=50",
                                           "model.extract.word_clusters=[8,16]", "model.extract.cluster_neighbours=1"]))
@@ -179,6 +188,36 @@ def test_crf_with_context_and_clusters_fits_saves_and_predicts_the_same(records,
     assert any(before)
     model.save(tmp_path / "m")
     assert load_model(tmp_path / "m").predict(texts) == before
+    # dropping the attributes without weight changes nothing: tag with every attribute, through an ItemSequence
+    tagger, plain = model._tagger(), []
+    for text in texts:
+        toks = tokenize(text)
+        if not toks:
+            plain.append([])
+            continue
+        full = token_features(toks, model.window, context=True, clusters=model.clusters_)
+        assert sum(map(len, model._features(toks))) < sum(map(len, full)) or text in TRICKY
+        tagger.set(pycrfsuite.ItemSequence([[a.decode("utf-8") for a in row] for row in full]))
+        tags = tagger.tag()
+        scores = [tagger.marginal(t, i) if t != "O" else 1.0 for i, t in enumerate(tags)]
+        plain.append(model.keep_confident(bio_to_spans(text, toks, tags, scores, model.span_types)))
+    assert plain == before
+
+
+def test_a_refit_crf_forgets_its_first_fit(records):
+    """A second fit builds its features from scratch, not filtered by the first model's attributes."""
+    train = [r for r in records if r["split"] == "train"]
+    half = len(train) // 2
+    overrides = ["task=extract", "model=baseline", "model.extract.max_iterations=50", "model.extract.word_clusters=null"]
+    refit = build_model(compose("train", overrides))
+    refit.fit([r["text"] for r in train[:half]], [r["spans"] for r in train[:half]])
+    first = refit._known()
+    refit.fit([r["text"] for r in train[half:]], [r["spans"] for r in train[half:]])
+    fresh = build_model(compose("train", overrides))
+    fresh.fit([r["text"] for r in train[half:]], [r["spans"] for r in train[half:]])
+    assert refit._known() == fresh._known() != first
+    texts = [r["text"] for r in records]
+    assert refit.predict(texts) == fresh.predict(texts)
 
 
 def test_a_crf_saved_without_the_new_features_predicts_with_its_own(records):
@@ -209,3 +248,11 @@ def test_word_clusters_are_cached_by_embeddings_ks_and_seed(tmp_path, monkeypatc
     with pytest.raises(AttributeError):  # the patched k-means has no labels_: proof that it ran
         WordClusters.fit(None, [4, 8], seed=0)
     assert fitted and word_clusters.cache_dir() == tmp_path / "word_clusters"
+    monkeypatch.undo()
+    monkeypatch.setenv("CLAIMSIFT_CACHE", str(tmp_path))
+    files[0].write_text('{"4": [1, 2], "8": "x"}', encoding="utf-8")  # JSON, but not tables: fitted again
+    again = WordClusters.fit(None, [8, 4], seed=0)  # the order of the k's does not matter
+    assert again.tables == first.tables
+    WordClusters.fit(None, [4, 8], seed=1)
+    WordClusters.fit(None, [4], seed=0)
+    assert len(list((tmp_path / "word_clusters").glob("*.json"))) == 3  # the seed and the k's are in the key

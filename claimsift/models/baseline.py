@@ -235,7 +235,7 @@ def context_columns(words: list[str]) -> list[list[tuple[bytes, ...]]]:
     the edges); ``mcue`` when the word is in ``MORE_CUE_WORDS`` and ``+1:mcue`` when the next one is;
     ``cueL=<distance>`` / ``cueR=<distance>`` to the nearest such word on each side (1, 2, 3-4, 5-8, 9+),
     or ``nocue`` in a sentence with none; ``sent_open_quote`` / ``sent_close_quote`` when the sentence
-    starts with a quote mark / ends with one (or with one and a last mark).
+    starts with a quote mark / ends with one (or with one and a last punctuation mark).
     """
     n = len(words)
     lower = [w.lower() for w in words]
@@ -262,7 +262,8 @@ def context_columns(words: list[str]) -> list[list[tuple[bytes, ...]]]:
     shape = []
     if n and words[0] in QUOTE_MARKS:
         shape.append(b"sent_open_quote")
-    if n and (words[-1] in QUOTE_MARKS or (n > 1 and words[-2] in QUOTE_MARKS)):
+    if n and (words[-1] in QUOTE_MARKS
+              or (n > 1 and words[-2] in QUOTE_MARKS and not any(c.isalnum() for c in words[-1]))):
         shape.append(b"sent_close_quote")
     shape = tuple(shape)
     return [[b + c + shape for b, c in zip(bigrams, near)]]
@@ -347,7 +348,9 @@ class CrfSpanModel(JoblibSaved, SpanModel):
 
             self.clusters_ = WordClusters.fit(self.cluster_encoder, self.word_clusters, self.seed,
                                               self.cluster_neighbours)
-        self.__dict__.pop("_known_cache", None)  # a refit has other attributes
+        # a refit has other attributes: build its features unfiltered, from scratch
+        for stale in ("_known_cache", "crf_", "span_thresholds_"):
+            self.__dict__.pop(stale, None)
         X, y = [], []
         for text, sent_spans in zip(texts, spans):
             toks = tokenize(text)

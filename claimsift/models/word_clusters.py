@@ -10,7 +10,8 @@ The clusters come from the input embeddings of a Hugging Face encoder (the
 packaged all-MiniLM-L6-v2 by default), one k-means per granularity over the
 vocabulary's word-initial pieces. A word's class is that of its first word
 piece: the longest vocabulary prefix of its lower-cased form, which is the
-piece WordPiece would give it first. The tables are plain dicts kept inside the
+piece WordPiece would give it first (accents are stripped first, as the
+uncased tokenizer does: "Sánchez" is looked up as "sanchez"). The tables are plain dicts kept inside the
 fitted CRF, so prediction needs neither torch nor the encoder.
 
 k-means over MiniLM's 29,000 word-initial pieces takes about a minute on two
@@ -26,6 +27,7 @@ import hashlib
 import json
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
 from claimsift.io import atomic_path
@@ -37,6 +39,30 @@ def cache_dir() -> Path:
     if not root:
         root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "claimsift"
     return Path(root) / "word_clusters"
+
+
+_KMEANS = {"n_init": 3, "batch_size": 4096}
+
+
+def _plain(word: str) -> str:
+    """Lower case without accents, as an uncased WordPiece tokenizer reads a word."""
+    lower = word.lower()
+    if lower.isascii():
+        return lower
+    return "".join(c for c in unicodedata.normalize("NFD", lower) if not unicodedata.combining(c))
+
+
+def _read_tables(path: Path, ks: list[int]) -> dict[int, dict[str, int]] | None:
+    """The cached tables at ``path`` for exactly ``ks``; None when absent, unreadable or not such tables."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        tables = {int(k): v for k, v in data.items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None
+    if sorted(tables) != ks or not all(isinstance(t, dict) and t and all(isinstance(c, int) for c in t.values())
+                                       for t in tables.values()):
+        return None
+    return tables
 
 
 class WordClusters:
@@ -55,6 +81,7 @@ class WordClusters:
     def fit(cls, path: str | Path | None, ks, seed: int = 0, neighbours: int = 0) -> "WordClusters":
         """Cluster the word-initial pieces of the encoder at ``path`` (None: the packaged MiniLM) for each k."""
         import numpy as np
+        import sklearn
         from sklearn.cluster import MiniBatchKMeans
         from transformers import AutoModel, AutoTokenizer
 
@@ -66,30 +93,32 @@ class WordClusters:
         # word-initial pieces only: "##ed" never starts a word, "[CLS]" is no word at all
         pieces = sorted((w, i) for w, i in vocab.items() if not w.startswith("##") and not w.startswith("["))
         x = np.ascontiguousarray(weights[[i for _, i in pieces]], dtype=np.float32)
+        ks = sorted({int(k) for k in ks})
+        # everything the tables depend on: the embeddings, the pieces, the k's, the seed and the recipe
+        recipe = [ks, int(seed), _KMEANS, "l2-normalised", sklearn.__version__]
         key = hashlib.sha256(x.tobytes() + "\n".join(w for w, _ in pieces).encode()
-                             + json.dumps([sorted(int(k) for k in ks), int(seed)]).encode()).hexdigest()[:24]
+                             + json.dumps(recipe).encode()).hexdigest()[:24]
         cached = cache_dir() / f"{key}.json"
-        try:
-            return cls({int(k): v for k, v in json.loads(cached.read_text(encoding="utf-8")).items()}, neighbours)
-        except (OSError, ValueError):
-            pass  # not there yet, or unreadable: fit again
+        tables = _read_tables(cached, ks)
+        if tables is not None:
+            return cls(tables, neighbours)
         x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
         tables = {}
         for k in ks:
             if not 2 <= int(k) <= len(pieces):
                 raise ValueError(f"word_clusters: k={k} must lie between 2 and the {len(pieces)} word pieces")
-            km = MiniBatchKMeans(n_clusters=int(k), random_state=seed, n_init=3, batch_size=4096).fit(x)
+            km = MiniBatchKMeans(n_clusters=int(k), random_state=seed, **_KMEANS).fit(x)
             tables[int(k)] = {w: int(c) for (w, _), c in zip(pieces, km.labels_)}
         try:
             with atomic_path(cached) as tmp:
                 tmp.write_text(json.dumps(tables), encoding="utf-8")
-        except ValueError as exc:  # a cache that cannot be written costs time, not the run
-            print(f"claimsift: word clusters not cached ({exc})", file=sys.stderr)
+        except (ValueError, OSError) as exc:  # a cache that cannot be written costs time, not the run
+            print(f"claimsift: word clusters not cached in {cached} ({exc})", file=sys.stderr)
         return cls(tables, neighbours)
 
     def cluster(self, word: str, k: int) -> int | None:
         """The class of ``word``'s first word piece at granularity ``k``; None when no prefix is in the vocabulary."""
-        table, lower = self.tables[k], word.lower()
+        table, lower = self.tables[k], _plain(word)
         for end in range(len(lower), 0, -1):
             c = table.get(lower[:end])
             if c is not None:
