@@ -338,3 +338,22 @@ def test_validation_cap_samples_the_validation_split(dataset, tmp_path):
     train(cfg_for(dataset, tmp_path, "train.max_validation=1"))
     data = json.loads(next(p for p in tmp_path.iterdir() if not p.is_symlink()).joinpath("data.json").read_text())
     assert data["n_validation"] == 1
+
+
+def test_source_repeats_weigh_a_source_and_refuse_a_bad_count(records, tmp_path):
+    from claimsift.train import training_examples
+    from claimsift.train.data import check_config
+
+    train = [dict(r, source="written" if i % 3 == 0 else "polnear")
+             for i, r in enumerate(x for x in records if x["split"] == "train")]
+    written = sum(r["source"] == "written" for r in train)
+    assert 0 < written < len(train)
+    base = training_examples(cfg_for(tmp_path, tmp_path), train)
+    more = training_examples(cfg_for(tmp_path, tmp_path, "train.source_repeats={written: 3}"), train)
+    assert len(more) == len(base) + 2 * written
+    ids = {r["sent_id"] for r in train if r["source"] == "written"}
+    assert all(more.sent_ids.count(i) == 3 for i in ids)
+    assert all(more.sent_ids.count(r["sent_id"]) == 1 for r in train if r["source"] == "polnear")
+    for bad in ("0", "1.5", "true"):
+        with pytest.raises(ValueError, match=r"train.source_repeats.written="):
+            check_config(cfg_for(tmp_path, tmp_path, f"train.source_repeats={{written: {bad}}}"))

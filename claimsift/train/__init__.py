@@ -123,10 +123,16 @@ def sample_examples(ex: Examples, cap, seed: int) -> Examples:
 def training_examples(cfg: DictConfig, train_records: list[dict]) -> Examples:
     """The training split's examples under ``train.labels``, sampled down to ``train.max_sentences``.
 
+    ``train.source_repeats`` ({source: n}) repeats the sentences of a source n times first: more weight
+    for the in-domain written set against PolNeAR's many political-news sentences.
+
     Raises ValueError when no sentence is left to train on.
     """
     task = cfg.task.name
     soft = bool(cfg.train.soft_targets) and task == "classify"
+    repeats = dict(cfg.train.get("source_repeats") or {})
+    if repeats:  # each sentence of a listed source seen that many times per epoch
+        train_records = [r for r in train_records for _ in range(repeats.get(r.get("source"), 1))]
     ex = examples(train_records, task, cfg.train.labels, soft_targets=soft,
                   classes=load_scheme(cfg.scheme).classes if soft else None)
     ex = sample_examples(ex, cfg.train.max_sentences, cfg.seed)

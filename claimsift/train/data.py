@@ -53,6 +53,9 @@ def check_config(cfg) -> None:
             raise ValueError(f"splits.{key}={held!r} is the held-out split (splits.held_out): never train on it")
     if cfg.train.max_sentences is not None and int(cfg.train.max_sentences) < 1:
         raise ValueError(f"train.max_sentences={cfg.train.max_sentences!r}: expected a positive number or null")
+    for source, times in (cfg.train.get("source_repeats") or {}).items():
+        if not isinstance(times, int) or isinstance(times, bool) or times < 1:
+            raise ValueError(f"train.source_repeats.{source}={times!r}: expected a whole number of times, 1 or more")
 
 
 def load_splits(cfg) -> dict[str, list[dict]]:
