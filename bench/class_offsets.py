@@ -20,7 +20,6 @@ Writes bench/results/class_offsets/<run name>.json and prints a Markdown table.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -31,8 +30,8 @@ from sklearn.metrics import f1_score
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from _crossfit import first_half, load_run, parser  # noqa: E402  (bench/ is on sys.path when run as a script)
 from claimsift.data.dataset import load_records
-from claimsift.models import load_model
 from claimsift.models.base import fit_class_offsets
 
 RESULTS = Path(__file__).resolve().parent / "results" / "class_offsets"
@@ -49,20 +48,14 @@ def scores(y: np.ndarray, pred: np.ndarray, k: int) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--run", type=Path, required=True, help="a classify run folder")
-    ap.add_argument("--dataset", type=Path, default=None, help="default: the run's dataset (data.json)")
-    ap.add_argument("--seed", type=int, default=0, help="the random halves of the validation articles")
-    args = ap.parse_args(argv)
-    args.run = args.run.resolve()  # a -latest link: name the results after the run it points to
-    model = load_model(args.run / "model")
-    if model.task != "classify":
-        print(f"{args.run}: not a classify run", file=sys.stderr)
+    args = parser(__doc__, "a classify run folder", "the validation articles").parse_args(argv)
+    loaded = load_run(args, "classify")
+    if loaded is None:
         return 2
+    model, dataset = loaded
     classes, k = list(model.classes_), len(model.classes_)
     own_map = dict(getattr(model, "class_offsets_", {}) or {})
     own = np.array([own_map.get(c, 0.0) for c in classes])
-    dataset = args.dataset or Path(json.loads((args.run / "data.json").read_text())["dataset_dir"])
     rows = [r for r in load_records(dataset) if r.get("gold_label") is not None]
     val = [r for r in rows if r["split"] == "validation"]
     seeds = [r for r in rows if r["split"] == "test"]
@@ -74,10 +67,7 @@ def main(argv=None) -> int:
     lv, ls = logp(val), logp(seeds)
     yv = np.array([classes.index(r["gold_label"]) for r in val])
     ys = np.array([classes.index(r["gold_label"]) for r in seeds])
-    docs = sorted({r["doc_id"] for r in val})
-    np.random.default_rng(args.seed).shuffle(docs)
-    first = set(docs[: len(docs) // 2])
-    half = np.array([r["doc_id"] in first for r in val])
+    half = first_half(val, args.seed)
     cross, fitted = np.zeros(len(val), dtype=int), []
     for fit_on in (half, ~half):
         b = fit_class_offsets(np.exp(lv[fit_on]), yv[fit_on])

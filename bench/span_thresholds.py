@@ -21,7 +21,6 @@ Writes bench/results/span_thresholds/<run name>.json and prints a Markdown table
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -31,10 +30,10 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from _crossfit import first_half, load_run, parser  # noqa: E402  (bench/ is on sys.path when run as a script)
 from claimsift.data.dataset import load_records
 from claimsift.evaluate.metrics import prf_from_counts, span_counts
 from claimsift.evaluate.score import tags_of
-from claimsift.models import load_model
 from claimsift.models.base import SpanModel, fit_span_thresholds
 
 RESULTS = Path(__file__).resolve().parent / "results" / "span_thresholds"
@@ -77,18 +76,12 @@ def f1(c: np.ndarray) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--run", type=Path, required=True, help="an extract run folder")
-    ap.add_argument("--dataset", type=Path, default=None, help="default: the run's dataset (data.json)")
-    ap.add_argument("--seed", type=int, default=0, help="the random halves of PolNeAR dev's articles")
-    args = ap.parse_args(argv)
-    args.run = args.run.resolve()  # a -latest link: name the results after the run it points to
-    model = load_model(args.run / "model")
-    if model.task != "extract":
-        print(f"{args.run}: not an extract run", file=sys.stderr)
+    args = parser(__doc__, "an extract run folder", "PolNeAR dev's articles").parse_args(argv)
+    loaded = load_run(args, "extract")
+    if loaded is None:
         return 2
+    model, dataset = loaded
     own = dict(getattr(model, "span_thresholds_", {}))  # none in a model saved before thresholds
-    dataset = args.dataset or Path(json.loads((args.run / "data.json").read_text())["dataset_dir"])
     rows = load_records(dataset)
     annotated = [r for r in rows if r.get("gold_spans") is not None]
     dev = [r for r in annotated if r["split"] == "validation" and r.get("source") == "polnear"]
@@ -101,10 +94,8 @@ def main(argv=None) -> int:
         raw[name] = (texts, [r["gold_spans"] for r in part], Predicted(model.tags_, texts, model.predict(texts)))
 
     texts, gold, pred = raw["dev"]
-    docs = sorted({r["doc_id"] for r in dev})
-    np.random.default_rng(args.seed).shuffle(docs)
-    first = set(docs[: len(docs) // 2])
-    halves = [[i for i, r in enumerate(dev) if (r["doc_id"] in first) == h] for h in (True, False)]
+    first = first_half(dev, args.seed)
+    halves = [np.flatnonzero(first == h).tolist() for h in (True, False)]
     fitted, cross = [], {"overlap": 0, "exact": 0}
     for fit_on, score_on in ((halves[0], halves[1]), (halves[1], halves[0])):
         th = fit_span_thresholds(pred, [texts[i] for i in fit_on], [gold[i] for i in fit_on])
