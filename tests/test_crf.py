@@ -63,18 +63,22 @@ def test_token_features_match_the_plain_definition(records, window):
         assert fast == reference_features(toks, window), text
 
 
-def reference_predict(model, texts):
-    """Predict the way the CRF did before its fast path: str features → ItemSequence → tagger → decode."""
+def reference_predict(model, texts, features=None):
+    """Predict the way the CRF did before its fast path: str features → ItemSequence → tagger → decode.
+
+    ``features(tokens)``: each token's attribute names (default: ``reference_features`` at the model's window).
+    """
+    features = features or (lambda toks: reference_features(toks, model.window))
     tagger, out = model._tagger(), []
     for text in texts:
         toks = tokenize(text)
         if not toks:
             out.append([])
             continue
-        tagger.set(pycrfsuite.ItemSequence(reference_features(toks, model.window)))
+        tagger.set(pycrfsuite.ItemSequence(features(toks)))
         tags = tagger.tag()
         scores = [tagger.marginal(t, i) if t != "O" else 1.0 for i, t in enumerate(tags)]
-        out.append(bio_to_spans(text, toks, tags, scores))
+        out.append(model.keep_confident(bio_to_spans(text, toks, tags, scores, model.span_types)))
     return out
 
 
@@ -189,19 +193,13 @@ def test_crf_with_context_and_clusters_fits_saves_and_predicts_the_same(records,
     model.save(tmp_path / "m")
     assert load_model(tmp_path / "m").predict(texts) == before
     # dropping the attributes without weight changes nothing: tag with every attribute, through an ItemSequence
-    tagger, plain = model._tagger(), []
-    for text in texts:
-        toks = tokenize(text)
-        if not toks:
-            plain.append([])
-            continue
-        full = token_features(toks, model.window, context=True, clusters=model.clusters_)
-        assert sum(map(len, model._features(toks))) < sum(map(len, full)) or text in TRICKY
-        tagger.set(pycrfsuite.ItemSequence([[a.decode("utf-8") for a in row] for row in full]))
-        tags = tagger.tag()
-        scores = [tagger.marginal(t, i) if t != "O" else 1.0 for i, t in enumerate(tags)]
-        plain.append(model.keep_confident(bio_to_spans(text, toks, tags, scores, model.span_types)))
-    assert plain == before
+    def every_attribute(toks):
+        return [[a.decode("utf-8") for a in row]
+                for row in token_features(toks, model.window, context=True, clusters=model.clusters_)]
+
+    assert reference_predict(model, texts, every_attribute) == before
+    kept = sum(len(row) for t in texts if tokenize(t) for row in model._features(tokenize(t)))
+    assert kept < sum(len(row) for t in texts if tokenize(t) for row in every_attribute(tokenize(t)))
 
 
 def test_a_refit_crf_forgets_its_first_fit(records):
