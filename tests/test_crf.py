@@ -85,7 +85,8 @@ def reference_predict(model, texts, features=None):
 def test_fast_predictions_equal_the_reference_path(records):
     train = [r for r in records if r["split"] == "train"]
     model = build_model(compose("train", ["task=extract", "model=baseline", "model.extract.max_iterations=50",
-                                          "model.extract.context_features=false", "model.extract.word_clusters=null"]))
+                                          "model.extract.context_features=false", "model.extract.word_clusters=null",
+                                          "model.extract.span_rates=null"]))
     model.fit([r["text"] for r in train], [r["spans"] for r in train])
     texts = TRICKY + [r["text"] for r in records]
     before = reference_predict(model, texts)  # computed here, never stored: the old path is the reference
@@ -177,7 +178,8 @@ def test_crf_with_context_and_clusters_fits_saves_and_predicts_the_same(records,
     monkeypatch.setenv("CLAIMSIFT_CACHE", str(tmp_path / "cache"))
     train = [r for r in records if r["split"] == "train"]
     model = build_model(compose("train", ["task=extract", "model=baseline", "model.extract.max_iterations=50",
-                                          "model.extract.word_clusters=[8,16]", "model.extract.cluster_neighbours=1"]))
+                                          "model.extract.word_clusters=[8,16]", "model.extract.cluster_neighbours=1",
+                                          "model.extract.span_rates=null"]))
     assert model.context_features and model.word_clusters == (8, 16) and model.cluster_neighbours == 1
     model.fit([r["text"] for r in train], [r["spans"] for r in train])
     assert sorted(model.clusters_.tables) == [8, 16]
@@ -221,11 +223,13 @@ def test_a_refit_crf_forgets_its_first_fit(records):
 def test_a_crf_saved_without_the_new_features_predicts_with_its_own(records):
     train = [r for r in records if r["split"] == "train"]
     model = build_model(compose("train", ["task=extract", "model=baseline", "model.extract.max_iterations=50",
-                                          "model.extract.context_features=false", "model.extract.word_clusters=null"]))
+                                          "model.extract.context_features=false", "model.extract.word_clusters=null",
+                                          "model.extract.span_rates=null"]))
     model.fit([r["text"] for r in train], [r["spans"] for r in train])
     texts = [r["text"] for r in records]
     before = model.predict(texts)
-    for name in ("context_features", "word_clusters", "cluster_neighbours", "cluster_encoder", "clusters_"):
+    for name in ("context_features", "word_clusters", "cluster_neighbours", "cluster_encoder", "clusters_",
+                 "span_rates"):
         del model.__dict__[name]  # as unpickled from a run saved before them
     assert model.predict(texts) == before == reference_predict(model, texts)
 
@@ -254,3 +258,70 @@ def test_word_clusters_are_cached_by_embeddings_ks_and_seed(tmp_path, monkeypatc
     WordClusters.fit(None, [4, 8], seed=1)
     WordClusters.fit(None, [4], seed=0)
     assert len(list((tmp_path / "word_clusters").glob("*.json"))) == 3  # the seed and the k's are in the key
+
+
+def test_span_rates_bucket_each_word_and_leave_out_its_block():
+    from claimsift.data.tokens import spans_to_bio
+    from claimsift.models.baseline import SpanRates
+
+    def sentence(text, *spans):  # spans as (type, words): the words' first occurrence
+        toks = tokenize(text)
+        found = []
+        for kind, words in spans:
+            start = text.index(words)
+            found.append({"type": kind, "start": start, "end": start + len(words)})
+        return toks, spans_to_bio(toks, found)
+
+    data = [sentence("Officials said the talks failed.", ("SOURCE", "Officials"), ("CUE", "said")),
+            sentence("He said the talks went on.", ("SOURCE", "He"), ("CUE", "said")),
+            sentence("The talks said nothing to anyone.", ("CUE", "said")),
+            sentence("Officials met the envoy.")]
+    toks, tags = zip(*data)
+    rates = SpanRates.count(toks, tags, min_count=2)
+    view = {w: [a.decode() for a in v[0]] for w, v in rates.views.items()}
+    assert view["said"] == ["lexCUE=4", "lexSOURCE=0"]  # 3 of 3: above every edge
+    assert view["officials"] == ["lexCUE=0", "lexSOURCE=3"]  # 1 of 2: above 0.2, not above 0.5
+    assert view["the"] == ["lexCUE=0", "lexSOURCE=0"]
+    assert "he" not in view and "envoy" not in view  # seen once: rare
+    row = [[a.decode() for a in cell] for cell in rates.columns(["He", "said", "it"])[0]]
+    assert row == [["lex=rare", "+1:lexCUE=4", "+1:lexSOURCE=0"],
+                   ["lexCUE=4", "lexSOURCE=0", "-1:lex=rare", "+1:lex=rare"],
+                   ["lex=rare", "-1:lexCUE=4", "-1:lexSOURCE=0"]]
+    # two contiguous blocks: the first two sentences see the rates of the last two only, and the reverse
+    first, _, third, _ = SpanRates.crossfit(toks, tags, blocks=2, min_count=1)
+    assert first.counts == SpanRates.count(toks[2:], tags[2:], min_count=1).counts
+    assert third.counts == SpanRates.count(toks[:2], tags[:2], min_count=1).counts
+    assert first.counts["said"] == (1, 1, 0) and "he" not in first.counts
+    restored = pickle.loads(pickle.dumps(rates))  # saved as counts, the views rebuilt
+    assert restored.views == rates.views and restored.min_count == 2
+
+
+def test_a_crf_with_span_rates_fits_saves_and_predicts_the_same(records, tmp_path):
+    from claimsift.models import load_model
+
+    assert compose("train", ["task=extract", "model=baseline"]).model.extract.span_rates == 5  # the default
+    train = [r for r in records if r["split"] == "train"]
+    model = build_model(compose("train", ["task=extract", "model=baseline", "model.extract.max_iterations=50",
+                                          "model.extract.word_clusters=null", "model.extract.span_rates=3"]))
+    model.fit([r["text"] for r in train], [r["spans"] for r in train])
+    names = {row[0] for row in model.crf_.tagger_.info().state_features}
+    assert any(n.startswith("lexCUE=") for n in names) and any(n.startswith("-1:lexSOURCE=") for n in names)
+    # the rates kept for prediction are counted on all the training sentences
+    assert model.rates_.counts["said"][0] == sum(w.lower() == "said" for r in train for w, _, _ in tokenize(r["text"]))
+    texts = TRICKY + [r["text"] for r in records]
+    before = model.predict(texts)
+    assert any(before)
+    model.save(tmp_path / "m")
+    assert load_model(tmp_path / "m").predict(texts) == before
+
+    def every_attribute(toks):  # the full feature rows, rates included, through an ItemSequence
+        return [[a.decode("utf-8") for a in row]
+                for row in token_features(toks, model.window, context=True, rates=model.rates_)]
+
+    assert reference_predict(model, texts, every_attribute) == before
+
+
+@pytest.mark.parametrize("blocks", [0, 1, 2.5, True, '"5"'])  # '"5"': the string 5
+def test_span_rates_refuse_a_bad_number_of_blocks(blocks):
+    with pytest.raises(ValueError, match="span_rates"):
+        build_model(compose("train", ["task=extract", "model=baseline", f"model.extract.span_rates={blocks}"]))

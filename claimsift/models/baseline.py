@@ -269,8 +269,74 @@ def context_columns(words: list[str]) -> list[list[tuple[bytes, ...]]]:
     return [[b + c + shape for b, c in zip(bigrams, near)]]
 
 
+RATE_MIN_COUNT = 2  # sightings below which a word's span rates are "rare" (3: 0.002-0.004 lower on PolNeAR dev)
+
+
+class SpanRates:
+    """How often each word is tagged as each span type in training, in coarse buckets (target encoding).
+
+    A word's identity weight rests on its own few sightings; the bucket of
+    its CUE or SOURCE rate shares one weight among all words of that rate, so
+    a reporting verb seen a handful of times gets what the common ones taught.
+    Each token carries its own word's buckets and its neighbours' (``-1:`` /
+    ``+1:``); a word seen under ``min_count`` times is ``lex=rare``. Fitting
+    counts the rates of a training sentence without it (``crossfit``), as they
+    will be for a new article's words.
+    """
+
+    TYPES = ("CUE", "SOURCE")  # CONTENT's rates too: no gain on PolNeAR dev (BENCHMARKS.md, CRF section)
+    EDGES = (0.0, 0.05, 0.2, 0.5)  # bucket = how many edges the rate is above (0: never in a span)
+    _RARE = tuple((f"{side}lex=rare".encode(),) for side in ("", "-1:", "+1:"))
+
+    def __init__(self, counts: dict[str, tuple[int, ...]], min_count: int):
+        self.counts, self.min_count = counts, min_count  # word → (sightings, CUE sightings, SOURCE sightings)
+        self.views: dict[str, tuple[tuple[bytes, ...], ...]] = {}
+        for word, (total, *hits) in counts.items():
+            if total >= min_count:
+                names = [f"lex{t}={sum(n / total > e for e in self.EDGES)}" for t, n in zip(self.TYPES, hits)]
+                self.views[word] = tuple(_encode(side + name for name in names) for side in ("", "-1:", "+1:"))
+
+    @classmethod
+    def count(cls, tok_lists, tag_lists, min_count: int) -> "SpanRates":
+        """The rates of the (lower-cased) words of ``tok_lists`` under their BIO ``tag_lists``."""
+        counts: dict[str, list[int]] = {}
+        for toks, tags in zip(tok_lists, tag_lists):
+            for (word, _, _), tag in zip(toks, tags):
+                c = counts.setdefault(word.lower(), [0] * (1 + len(cls.TYPES)))
+                c[0] += 1
+                if tag[2:] in cls.TYPES:
+                    c[1 + cls.TYPES.index(tag[2:])] += 1
+        return cls({w: tuple(c) for w, c in counts.items()}, min_count)
+
+    @classmethod
+    def crossfit(cls, tok_lists, tag_lists, blocks: int, min_count: int) -> list["SpanRates"]:
+        """For each sentence, the rates counted without its block of ``blocks`` contiguous blocks.
+
+        Contiguous, not interleaved: a dataset's sentences come article by article, so a sentence's
+        rates are (nearly all) counted on other articles, and a name an article repeats stays rare.
+        """
+        n = len(tok_lists)
+        block = [i * blocks // n for i in range(n)]
+        fitted = [cls.count([t for t, k in zip(tok_lists, block) if k != b],
+                            [t for t, k in zip(tag_lists, block) if k != b], min_count) for b in range(blocks)]
+        return [fitted[k] for k in block]
+
+    def columns(self, words: list[str]) -> list[list[tuple[bytes, ...]]]:
+        """One feature column over a sentence's words: each word's buckets, then its neighbours'."""
+        views = [self.views.get(w.lower(), self._RARE) for w in words]
+        lefts = [()] + [v[1] for v in views[:-1]]
+        rights = [v[2] for v in views[1:]] + [()]
+        return [[v[0] + a + b for v, a, b in zip(views, lefts, rights)]]
+
+    def __getstate__(self):
+        return {"counts": self.counts, "min_count": self.min_count}  # the views are rebuilt on load
+
+    def __setstate__(self, state):
+        self.__init__(state["counts"], state["min_count"])
+
+
 def token_features(tokens: list[tuple[str, int, int]], window: int, *, context: bool = False,
-                   clusters=None, known: frozenset | None = None) -> list[tuple[bytes, ...]]:
+                   clusters=None, known: frozenset | None = None, rates=None) -> list[tuple[bytes, ...]]:
     """CRF features of each word token, as crfsuite attribute names (UTF-8 bytes).
 
     Per token, in this order: ``bias``, ``position=<min(i, 10)>``, its own
@@ -281,7 +347,8 @@ def token_features(tokens: list[tuple[str, int, int]], window: int, *, context: 
     marks before the token). With ``context``, the columns of
     :func:`context_columns` follow; with ``clusters`` (a
     :class:`~claimsift.models.word_clusters.WordClusters`), each word's cluster
-    ids and its neighbours'. Built column by column from per-word caches and
+    ids and its neighbours'; with ``rates`` (a :class:`SpanRates`), each
+    word's CUE / SOURCE rate buckets and its neighbours'. Built column by column from per-word caches and
     handed to crfsuite as bytes, which it takes without re-encoding: this is
     what keeps the CRF's prediction fast (bench/crf.py). ``known`` (a fitted
     CRF's attributes) drops the per-word attributes it has no weight for, once
@@ -308,6 +375,8 @@ def token_features(tokens: list[tuple[str, int, int]], window: int, *, context: 
         columns.extend(context_columns(words))
     if clusters is not None and n:
         columns.extend(clusters.columns(words, known))
+    if rates is not None and n:
+        columns.extend(rates.columns(words))
     return [sum(row, ()) for row in zip(*columns)]
 
 
@@ -317,10 +386,15 @@ class CrfSpanModel(JoblibSaved, SpanModel):
     def __init__(self, *, c1: float, c2: float, max_iterations: int, all_possible_transitions: bool, window: int,
                  span_thresholds: str | float | None, context_features: bool,
                  word_clusters: Sequence[int] | None, cluster_neighbours: int, cluster_encoder: str | None,
+                 span_rates: int | None,
                  class_weight: str | None = None, seed: int = 0, scheme: dict | None = None):
         if class_weight is not None:
             raise ValueError(f"class_weight={class_weight!r}: the CRF has no class weights "
                              "(use task.balance=oversample or none)")
+        if span_rates is not None and (isinstance(span_rates, bool) or not isinstance(span_rates, int)
+                                       or span_rates < 2):
+            raise ValueError(f"model.extract.span_rates={span_rates!r}: expected null (off) or a number of "
+                             "blocks of at least 2")
         self.class_weight = class_weight
         self.c1 = c1
         self.c2 = c2
@@ -332,6 +406,7 @@ class CrfSpanModel(JoblibSaved, SpanModel):
         self.word_clusters = tuple(word_clusters) if word_clusters else None  # k-means granularities (WordClusters)
         self.cluster_neighbours = cluster_neighbours  # how many granularities also describe the words either side
         self.cluster_encoder = cluster_encoder  # the encoder whose embeddings are clustered (None: packaged MiniLM)
+        self.span_rates = span_rates  # folds of the cross-fitted span-type rates of words (SpanRates); None: off
         self.seed = seed  # crfsuite's L-BFGS is deterministic; kept for the one config interface
         self.scheme = scheme
         self.tags_ = bio_tags(labels_of(scheme)[1])
@@ -349,14 +424,22 @@ class CrfSpanModel(JoblibSaved, SpanModel):
             self.clusters_ = WordClusters.fit(self.cluster_encoder, self.word_clusters, self.seed,
                                               self.cluster_neighbours)
         # a refit has other attributes: build its features unfiltered, from scratch
-        for stale in ("_known_cache", "crf_", "span_thresholds_"):
+        for stale in ("_known_cache", "crf_", "span_thresholds_", "rates_"):
             self.__dict__.pop(stale, None)
-        X, y = [], []
+        tok_lists, y = [], []
         for text, sent_spans in zip(texts, spans):
             toks = tokenize(text)
             if toks:
-                X.append(self._features(toks))
+                tok_lists.append(toks)
                 y.append(spans_to_bio(toks, sent_spans))
+        if self.span_rates:
+            X = []
+            for toks, rates in zip(tok_lists, SpanRates.crossfit(tok_lists, y, self.span_rates, RATE_MIN_COUNT)):
+                self.rates_ = rates
+                X.append(self._features(toks))
+            self.rates_ = SpanRates.count(tok_lists, y, RATE_MIN_COUNT)
+        else:
+            X = [self._features(toks) for toks in tok_lists]
         self.crf_ = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=self.c1, c2=self.c2,
                                          max_iterations=self.max_iterations,
                                          all_possible_transitions=self.all_possible_transitions)
@@ -367,7 +450,8 @@ class CrfSpanModel(JoblibSaved, SpanModel):
     def _features(self, toks) -> list[tuple[bytes, ...]]:
         # getattr: a CRF saved before the context features and clusters existed predicts with its own features
         return token_features(toks, self.window, context=getattr(self, "context_features", False),
-                              clusters=getattr(self, "clusters_", None), known=self._known())
+                              clusters=getattr(self, "clusters_", None), known=self._known(),
+                              rates=getattr(self, "rates_", None))
 
     def _known(self) -> frozenset | None:
         """The attributes the fitted CRF has a weight for, as bytes (read from the model once; None before fit)."""
