@@ -82,12 +82,17 @@ def reference_predict(model, texts, features=None):
     return out
 
 
-def test_fast_predictions_equal_the_reference_path(records):
+def plain_crf(records):
+    """A CRF with the shape and window features only (no context, clusters or rates), fitted on the fixture."""
     train = [r for r in records if r["split"] == "train"]
     model = build_model(compose("train", ["task=extract", "model=baseline", "model.extract.max_iterations=50",
                                           "model.extract.context_features=false", "model.extract.word_clusters=null",
                                           "model.extract.span_rates=null"]))
-    model.fit([r["text"] for r in train], [r["spans"] for r in train])
+    return model.fit([r["text"] for r in train], [r["spans"] for r in train])
+
+
+def test_fast_predictions_equal_the_reference_path(records):
+    model = plain_crf(records)
     texts = TRICKY + [r["text"] for r in records]
     before = reference_predict(model, texts)  # computed here, never stored: the old path is the reference
     assert any(before), "the reference predicts no span at all: the comparison would be empty"
@@ -221,11 +226,7 @@ def test_a_refit_crf_forgets_its_first_fit(records):
 
 
 def test_a_crf_saved_without_the_new_features_predicts_with_its_own(records):
-    train = [r for r in records if r["split"] == "train"]
-    model = build_model(compose("train", ["task=extract", "model=baseline", "model.extract.max_iterations=50",
-                                          "model.extract.context_features=false", "model.extract.word_clusters=null",
-                                          "model.extract.span_rates=null"]))
-    model.fit([r["text"] for r in train], [r["spans"] for r in train])
+    model = plain_crf(records)
     texts = [r["text"] for r in records]
     before = model.predict(texts)
     for name in ("context_features", "word_clusters", "cluster_neighbours", "cluster_encoder", "clusters_",
