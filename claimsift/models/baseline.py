@@ -191,12 +191,6 @@ def _word_views(word: str, window: int) -> tuple[tuple[bytes, ...], ...]:
     return tuple(views)
 
 
-@lru_cache(maxsize=200_000)
-def _known_views(word: str, window: int, known: frozenset) -> tuple[tuple[bytes, ...], ...]:
-    """``_word_views`` without the attributes outside ``known`` (those a fitted CRF has no weight for)."""
-    return tuple(tuple(a for a in view if a in known) for view in _word_views(word, window))
-
-
 _MAX_POSITION = 10
 _HEADS = [(b"bias", f"position={i}".encode()) for i in range(_MAX_POSITION + 1)]
 _QUOTES_BEFORE = (b"quotes_before",)
@@ -237,15 +231,22 @@ def context_columns(words: list[str]) -> list[list[tuple[bytes, ...]]]:
     or ``nocue`` in a sentence with none; ``sent_open_quote`` / ``sent_close_quote`` when the sentence
     starts with a quote mark / ends with one (or with one and a last punctuation mark).
     """
+    pairs, near, shape = context_parts(words)
+    bigrams = zip([b"bi-=" + p for p in pairs[:-1]], [b"bi+=" + p for p in pairs[1:]])
+    near = [_NO_CUE] * len(words) if near is None else [_NEAR[key] for key in near]
+    return [[b + c + shape for b, c in zip(bigrams, near)]]
+
+
+def context_parts(words: list[str]) -> tuple[list[bytes], list[tuple] | None, tuple[bytes, ...]]:
+    """What :func:`context_columns` describes a sentence with: its n + 1 word pairs (``<s>|first`` ...
+    ``last|</s>``), each token's key of ``_NEAR`` (None: no cue word in the sentence) and its quote shape."""
     n = len(words)
     lower = [w.lower() for w in words]
     padded = [b"<s>", *(w.encode("utf-8") for w in lower), b"</s>"]
     pairs = [b"%s|%s" % (a, b) for a, b in zip(padded, padded[1:])]  # n + 1 pairs, edges included
-    bigrams = list(zip([b"bi-=" + p for p in pairs[:-1]], [b"bi+=" + p for p in pairs[1:]]))
     is_cue = [w in MORE_CUE_WORDS for w in lower]
-    if not any(is_cue):
-        near = [_NO_CUE] * n
-    else:
+    near = None
+    if any(is_cue):
         # capped distance to the nearest cue word strictly left / right of each token (0: none)
         left, last = [], None
         for i, cue in enumerate(is_cue):
@@ -257,16 +258,14 @@ def context_columns(words: list[str]) -> list[list[tuple[bytes, ...]]]:
             right[i] = 0 if last is None else min(last - i, 9)
             if is_cue[i]:
                 last = i
-        after = is_cue[1:] + [False]
-        near = [_NEAR[key] for key in zip(left, right, is_cue, after)]
+        near = list(zip(left, right, is_cue, is_cue[1:] + [False]))
     shape = []
     if n and words[0] in QUOTE_MARKS:
         shape.append(b"sent_open_quote")
     if n and (words[-1] in QUOTE_MARKS
               or (n > 1 and words[-2] in QUOTE_MARKS and not any(c.isalnum() for c in words[-1]))):
         shape.append(b"sent_close_quote")
-    shape = tuple(shape)
-    return [[b + c + shape for b, c in zip(bigrams, near)]]
+    return pairs, near, tuple(shape)
 
 
 RATE_MIN_COUNT = 2  # sightings below which a word's span rates are "rare" (3: 0.002-0.004 lower on PolNeAR dev)
@@ -321,9 +320,13 @@ class SpanRates:
                             [t for t, k in zip(tag_lists, block) if k != b], min_count) for b in range(blocks)]
         return [fitted[k] for k in block]
 
+    def word_views(self, word: str) -> tuple[tuple[bytes, ...], ...]:
+        """(own, as the word to the left, as the word to the right) buckets of ``word``."""
+        return self.views.get(word.lower(), self._RARE)
+
     def columns(self, words: list[str]) -> list[list[tuple[bytes, ...]]]:
         """One feature column over a sentence's words: each word's buckets, then its neighbours'."""
-        views = [self.views.get(w.lower(), self._RARE) for w in words]
+        views = [self.word_views(w) for w in words]
         lefts = [()] + [v[1] for v in views[:-1]]
         rights = [v[2] for v in views[1:]] + [()]
         return [[v[0] + a + b for v, a, b in zip(views, lefts, rights)]]
@@ -335,8 +338,20 @@ class SpanRates:
         self.__init__(state["counts"], state["min_count"])
 
 
+def inside_quotes(words: list[str]) -> list[bool] | None:
+    """Per word, whether an odd number of quote marks comes before it; None in a sentence without quote marks."""
+    if not QUOTE_MARKS.intersection(words):
+        return None
+    inside, quoted = False, []
+    for w in words:
+        quoted.append(inside)
+        if w in QUOTE_MARKS:
+            inside = not inside
+    return quoted
+
+
 def token_features(tokens: list[tuple[str, int, int]], window: int, *, context: bool = False,
-                   clusters=None, known: frozenset | None = None, rates=None) -> list[tuple[bytes, ...]]:
+                   clusters=None, rates=None) -> list[tuple[bytes, ...]]:
     """CRF features of each word token, as crfsuite attribute names (UTF-8 bytes).
 
     Per token, in this order: ``bias``, ``position=<min(i, 10)>``, its own
@@ -348,36 +363,136 @@ def token_features(tokens: list[tuple[str, int, int]], window: int, *, context: 
     :func:`context_columns` follow; with ``clusters`` (a
     :class:`~claimsift.models.word_clusters.WordClusters`), each word's cluster
     ids and its neighbours'; with ``rates`` (a :class:`SpanRates`), each
-    word's CUE / SOURCE rate buckets and its neighbours'. Built column by column from per-word caches and
-    handed to crfsuite as bytes, which it takes without re-encoding: this is
-    what keeps the CRF's prediction fast (bench/crf.py). ``known`` (a fitted
-    CRF's attributes) drops the per-word attributes it has no weight for, once
-    per word, so crfsuite never looks them up; the tags and marginals are the
-    same with or without it.
+    word's CUE / SOURCE rate buckets and its neighbours'. Built column by column
+    from per-word caches, as bytes, which crfsuite takes without re-encoding.
+    This is what the CRF trains on; prediction sums the same attributes' weights
+    word by word (:class:`FeatureScores`).
     """
     words = [t for t, _, _ in tokens]
     n = len(words)
-    views = [_word_views(w, window) if known is None else _known_views(w, window, known) for w in words]
+    views = [_word_views(w, window) for w in words]
     heads = _HEADS[:n] if n <= len(_HEADS) else _HEADS + [_HEADS[-1]] * (n - len(_HEADS))
     columns = [heads, [v[0] for v in views]]
     for d in range(1, window + 1):
         left_edge, right_edge = (f"-{d}:edge".encode(),), (f"+{d}:edge".encode(),)
         columns.append([left_edge] * min(d, n) + [v[2 * d - 1] for v in views[:max(n - d, 0)]])
         columns.append([v[2 * d] for v in views[d:]] + [right_edge] * min(d, n))
-    if QUOTE_MARKS.intersection(words):
-        inside, quoted = False, []
-        for w in words:
-            quoted.append(_QUOTES_BEFORE if inside else ())
-            if w in QUOTE_MARKS:
-                inside = not inside
-        columns.append(quoted)
+    quoted = inside_quotes(words)
+    if quoted is not None:
+        columns.append([_QUOTES_BEFORE if q else () for q in quoted])
     if context and n:
         columns.extend(context_columns(words))
     if clusters is not None and n:
-        columns.extend(clusters.columns(words, known))
+        columns.extend(clusters.columns(words))
     if rates is not None and n:
         columns.extend(rates.columns(words))
     return [sum(row, ()) for row in zip(*columns)]
+
+
+class FeatureScores:
+    """:func:`token_features` already summed into each tag's state score, word by word: ``predict``'s fast path.
+
+    A token's attributes come from the words around it: its own word's shape, clusters
+    and rates, the shape of the words up to ``window`` either side, the clusters and rates
+    of its two neighbours. So each distinct word is turned once into one weight vector
+    per offset (the summed state weights of what it tells the token ``o`` words to its
+    right, o = -window .. window), and a token's score is the sum of its words' vectors
+    at their offsets, plus its position, window edges, quotation, bigrams and cue
+    distances. The sums are numpy over all tokens of a batch: no attribute name is built
+    or looked up per token except the two bigrams. Every attribute is the one
+    :func:`token_features` gives (tests/test_crf_chain.py checks the scores against
+    the fitted weights applied to those attributes, and the tags against crfsuite's).
+    """
+
+    _MAX_WORDS = 200_000  # distinct words kept; a larger corpus starts the cache again
+
+    def __init__(self, model: "CrfSpanModel", chain):
+        self.window, self.chain = model.window, chain
+        self.context = getattr(model, "context_features", False)
+        self.clusters = getattr(model, "clusters_", None)
+        self.rates = getattr(model, "rates_", None)
+        # how far a word's attributes reach: its shape up to ``window`` away, its clusters and rates one away
+        self.reach = max(self.window, 1 if self.clusters is not None or self.rates is not None else 0)
+        self._zero = chain.state.shape[0] - 1
+        vec = self.vector
+        self.heads = np.stack([vec(h) for h in _HEADS])
+        self.edges = [(vec((f"-{d}:edge".encode(),)), vec((f"+{d}:edge".encode(),)))
+                      for d in range(1, self.window + 1)]
+        self.quoted = vec(_QUOTES_BEFORE)
+        self.near_keys = {key: i for i, key in enumerate(_NEAR)}
+        self.near = np.stack([vec(attrs) for attrs in _NEAR.values()] + [vec(_NO_CUE)])  # last: no cue word
+        self._shapes: dict[tuple, np.ndarray] = {}
+        self._words: dict[str, np.ndarray] = {}
+
+    def vector(self, attrs) -> np.ndarray:
+        """The summed state weights of ``attrs`` (attribute names, bytes; those without weight count 0)."""
+        get, zero = self.chain.index.get, self._zero
+        return self.chain.state[[get(a, zero) for a in attrs]].sum(axis=0)
+
+    def word(self, word: str) -> np.ndarray:
+        """(2 * reach + 1, tags): what ``word`` adds to the token ``o`` words to its right, at row o + reach."""
+        table = self._words.get(word)
+        if table is None:
+            w, views = self.reach, _word_views(word, self.window)
+            parts = {0: list(views[0])}
+            for d in range(1, self.window + 1):
+                parts[d], parts[-d] = list(views[2 * d - 1]), list(views[2 * d])
+            for source in (self.clusters.views(word) if self.clusters is not None else None,
+                           self.rates.word_views(word) if self.rates is not None else None):
+                if source is not None:  # own, as the left neighbour (offset +1), as the right one (-1)
+                    for o, view in zip((0, 1, -1), source):
+                        parts.setdefault(o, []).extend(view)
+            table = np.stack([self.vector(parts.get(o, ())) for o in range(-w, w + 1)])
+            if len(self._words) >= self._MAX_WORDS:
+                self._words.clear()
+            self._words[word] = table
+        return table
+
+    def scores(self, token_lists: Sequence[list[tuple[str, int, int]]]) -> list[np.ndarray]:
+        """Per sentence (each with at least one token), a (tokens, tags) array of state scores."""
+        words = [t for toks in token_lists for t, _, _ in toks]
+        lengths = np.array([len(toks) for toks in token_lists], dtype=np.int64)
+        if not words:
+            return []
+        local: dict[str, int] = {}
+        widx = np.array([local.setdefault(w, len(local)) for w in words], dtype=np.int64)
+        table = np.stack([self.word(w) for w in local])  # (distinct words, offsets, tags)
+        starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        pos = np.arange(len(words)) - starts  # each token's place in its sentence
+        size = np.repeat(lengths, lengths)
+        w = self.reach
+        out = self.heads[np.minimum(pos, len(_HEADS) - 1)] + table[widx, w]
+        for o in range(1, w + 1):  # the word o to the left tells its right neighbour o away, and the reverse
+            out[o:] += np.where((pos[o:] >= o)[:, None], table[widx[:-o], w + o], 0.0)
+            out[:-o] += np.where((pos[:-o] + o < size[:-o])[:, None], table[widx[o:], w - o], 0.0)
+        for o, (left_edge, right_edge) in enumerate(self.edges, start=1):
+            out[pos < o] += left_edge
+            out[pos >= size - o] += right_edge
+        quoted, bigrams, near, shapes = [], [], [], []
+        for toks in token_lists:
+            sent = [t for t, _, _ in toks]
+            q = inside_quotes(sent)
+            quoted.extend(q if q is not None else [False] * len(sent))
+            if self.context:
+                pairs, keys, shape = context_parts(sent)
+                bigrams.append(pairs)
+                near.extend([len(self.near) - 1] * len(sent) if keys is None else map(self.near_keys.get, keys))
+                shapes.append(shape)
+        out[np.array(quoted, dtype=bool)] += self.quoted
+        if self.context:
+            get, zero = self.chain.index.get, self._zero
+            minus = [get(b"bi-=" + p, zero) for pairs in bigrams for p in pairs[:-1]]
+            plus = [get(b"bi+=" + p, zero) for pairs in bigrams for p in pairs[1:]]
+            shape_rows = np.stack([self._shape(sh) for sh in shapes])
+            out += (self.chain.state[minus] + self.chain.state[plus] + self.near[near]
+                    + np.repeat(shape_rows, lengths, axis=0))
+        return np.split(out, np.cumsum(lengths)[:-1])
+
+    def _shape(self, shape: tuple[bytes, ...]) -> np.ndarray:
+        v = self._shapes.get(shape)
+        if v is None:
+            v = self._shapes[shape] = self.vector(shape)
+        return v
 
 
 class CrfSpanModel(JoblibSaved, SpanModel):
@@ -424,7 +539,7 @@ class CrfSpanModel(JoblibSaved, SpanModel):
             self.clusters_ = WordClusters.fit(self.cluster_encoder, self.word_clusters, self.seed,
                                               self.cluster_neighbours)
         # a refit has other attributes: build its features unfiltered, from scratch
-        for stale in ("_known_cache", "crf_", "span_thresholds_", "rates_"):
+        for stale in ("_chain_cache", "_scorer_cache", "crf_", "span_thresholds_", "rates_"):
             self.__dict__.pop(stale, None)
         tok_lists, y = [], []
         for text, sent_spans in zip(texts, spans):
@@ -448,55 +563,66 @@ class CrfSpanModel(JoblibSaved, SpanModel):
         return self
 
     def _features(self, toks) -> list[tuple[bytes, ...]]:
-        # getattr: a CRF saved before the context features and clusters existed predicts with its own features
+        """The training features of one sentence's tokens (:func:`token_features` with this model's settings)."""
+        # getattr: a CRF saved before the context features and clusters existed has its own features
         return token_features(toks, self.window, context=getattr(self, "context_features", False),
-                              clusters=getattr(self, "clusters_", None), known=self._known(),
-                              rates=getattr(self, "rates_", None))
-
-    def _known(self) -> frozenset | None:
-        """The attributes the fitted CRF has a weight for, as bytes (read from the model once; None before fit)."""
-        known = self.__dict__.get("_known_cache")
-        if known is None and "crf_" in self.__dict__:
-            known = frozenset(a.encode("utf-8") for a, _ in self._tagger().info().state_features)
-            self._known_cache = known
-        return known
+                              clusters=getattr(self, "clusters_", None), rates=getattr(self, "rates_", None))
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        state.pop("_known_cache", None)  # rebuilt from the model on first use
+        state.pop("_chain_cache", None)  # rebuilt from the model on first use
+        state.pop("_scorer_cache", None)
         return state
 
     def _tagger(self):
         """The fitted crfsuite tagger (sklearn-crfsuite keeps one open)."""
         return self.crf_.tagger_
 
+    def _chain(self):
+        """The fitted weights as a :class:`~claimsift.models.crf_chain.LinearChain` (built once per load)."""
+        chain_ = self.__dict__.get("_chain_cache")
+        if chain_ is None:
+            from claimsift.models.crf_chain import LinearChain
+
+            chain_ = self._chain_cache = LinearChain.from_tagger(self._tagger())
+        return chain_
+
+    def _scorer(self) -> FeatureScores:
+        scorer = self.__dict__.get("_scorer_cache")
+        if scorer is None:
+            scorer = self._scorer_cache = FeatureScores(self, self._chain())
+        return scorer
+
     def predict_proba(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Per sentence, a (tokens, tags) array of each tag's marginal probability (0 for a tag the CRF never saw)."""
-        tagger, out = self._tagger(), []
-        known = set(tagger.labels())
-        for text in texts:
-            toks = tokenize(text)
-            if not toks:
-                out.append(np.zeros((0, len(self.tags_))))
-                continue
-            tagger.set(self._features(toks))
-            out.append(np.array([[tagger.marginal(tag, i) if tag in known else 0.0 for tag in self.tags_]
-                                 for i in range(len(toks))]))
+        chain_ = self._chain()
+        toks = [tokenize(text) for text in texts]
+        marginals = chain_.marginals(self._scorer().scores([t for t in toks if t]))
+        cols = [chain_.labels.index(tag) if tag in chain_.labels else None for tag in self.tags_]
+        out, it = [], iter(marginals)
+        for t in toks:
+            m = next(it) if t else np.zeros((0, len(chain_.labels)))
+            out.append(np.stack([m[:, c] if c is not None else np.zeros(len(t)) for c in cols], axis=1)
+                       if len(self.tags_) else np.zeros((len(t), 0)))
         return out
 
     def predict(self, texts: Sequence[str]) -> list[list[dict]]:
-        """Per sentence, its spans (repaired BIO, grouped into attributions), each scored by its tokens' marginals."""
-        tagger, out = self._tagger(), []
-        for text in texts:
-            toks = tokenize(text)
-            if not toks:
-                out.append([])
-                continue
-            # The feature rows go straight to crfsuite: an ItemSequence would be one more copy of them.
-            tags = tagger.tag(self._features(toks))  # sets the sequence, returns its Viterbi path
-            if tags.count("O") == len(tags):  # no span: most news sentences, nothing to decode
-                out.append([])
-                continue
-            scores = [tagger.marginal(t, i) if t != "O" else 1.0 for i, t in enumerate(tags)]  # spans' tokens only
-            out.append(self.keep_confident(bio_to_spans(text, toks, tags, scores, self.span_types)))
+        """Per sentence, its spans (repaired BIO, grouped into attributions), each scored by its tokens' marginals.
+
+        The whole batch is scored at once (:class:`~claimsift.models.crf_chain.LinearChain`); the
+        marginals are computed only for sentences whose Viterbi path has a span (few news sentences).
+        """
+        chain_ = self._chain()
+        toks = [tokenize(text) for text in texts]
+        tagged = [i for i, t in enumerate(toks) if t]
+        scores = self._scorer().scores([toks[i] for i in tagged])
+        paths = chain_.viterbi(scores)
+        with_spans = [k for k, tags in enumerate(paths) if tags.count("O") < len(tags)]
+        marginals = chain_.marginals([scores[k] for k in with_spans])
+        col = {label: j for j, label in enumerate(chain_.labels)}
+        out: list[list[dict]] = [[] for _ in texts]
+        for k, m in zip(with_spans, marginals):
+            i, tags = tagged[k], paths[k]
+            token_scores = [float(m[n, col[t]]) if t != "O" else 1.0 for n, t in enumerate(tags)]
+            out[i] = self.keep_confident(bio_to_spans(texts[i], toks[i], tags, token_scores, self.span_types))
         return out

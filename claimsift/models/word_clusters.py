@@ -75,7 +75,6 @@ class WordClusters:
         self.tables = {int(k): dict(v) for k, v in sorted(tables.items())}
         self.neighbours = int(neighbours)
         self._views: dict[str, tuple[tuple[bytes, ...], ...]] = {}
-        self._known: frozenset | None = None  # the attribute set the cached views were filtered by
 
     @classmethod
     def fit(cls, path: str | Path | None, ks, seed: int = 0, neighbours: int = 0) -> "WordClusters":
@@ -125,11 +124,8 @@ class WordClusters:
                 return c
         return None
 
-    def views(self, word: str, known: frozenset | None = None) -> tuple[tuple[bytes, ...], ...]:
-        """(own, as the word to the left, as the word to the right) features of ``word``, UTF-8, cached.
-
-        ``known``: keep only these attributes (a fitted CRF's); one ``known`` set per instance.
-        """
+    def views(self, word: str) -> tuple[tuple[bytes, ...], ...]:
+        """(own, as the word to the left, as the word to the right) features of ``word``, UTF-8, cached."""
         v = self._views.get(word)
         if v is None:
             ids = [(k, self.cluster(word, k)) for k in self.tables]
@@ -138,18 +134,14 @@ class WordClusters:
             v = (tuple(f"cl{k}={c}".encode() for k, c in ids),
                  tuple(f"-1:cl{k}={c}".encode() for k, c in near),
                  tuple(f"+1:cl{k}={c}".encode() for k, c in near))
-            if known is not None:
-                v = tuple(tuple(a for a in view if a in known) for view in v)
             if len(self._views) < 200_000:
                 self._views[word] = v
         return v
 
-    def columns(self, words: list[str], known: frozenset | None = None) -> list[list[tuple[bytes, ...]]]:
+    def columns(self, words: list[str]) -> list[list[tuple[bytes, ...]]]:
         """One feature column over a sentence's words: each word's classes, then its left and right neighbour's."""
-        if known is not self._known:  # the cache holds views filtered by one set only
-            self._views, self._known = {}, known
         cached = self._views.get
-        views = [cached(w) or self.views(w, known) for w in words]
+        views = [cached(w) or self.views(w) for w in words]
         if not views:
             return []
         # one column: a word's own classes, then its left neighbour's, then its right neighbour's
