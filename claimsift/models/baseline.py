@@ -396,9 +396,9 @@ class FeatureScores:
     and rates, the shape of the words up to ``window`` either side, the clusters and rates
     of its two neighbours. So each distinct word is turned once into one weight vector
     per offset (the summed state weights of what it tells the token ``o`` words to its
-    right, o = -window .. window), and a token's score is the sum of its words' vectors
-    at their offsets, plus its position, window edges, quotation, bigrams and cue
-    distances. The sums are numpy over all tokens of a batch: no attribute name is built
+    right, o = -reach .. reach: ``window``, and at least 1 with clusters or rates), and a
+    token's score is the sum of its words' vectors at their offsets, plus its position,
+    window edges, quotation, bigrams and cue distances. The sums are numpy over all tokens of a batch: no attribute name is built
     or looked up per token except the two bigrams. Every attribute is the one
     :func:`token_features` gives (tests/test_crf_chain.py checks the scores against
     the fitted weights applied to those attributes, and the tags against crfsuite's).
