@@ -335,6 +335,7 @@ def main(argv=None) -> int:
     p.add_argument("--extract-transformer-run", default=None, help="the extract transformer run for the backends")
     p.add_argument("--gold", default="data/built/mix", help="dataset whose test split holds the seeds' gold")
     p.add_argument("--backends-only", action="store_true", help="only the torch / ONNX comparison")
+    p.add_argument("--stages-only", action="store_true", help="without the torch / ONNX comparison")
     p.add_argument("--variants", action="store_true", help="also the int8 recipe's alternatives")
     p.add_argument("--json", default=None,
                    help="also write the figures here (default bench/results/predict.json, predict_process.json "
@@ -362,7 +363,8 @@ def main(argv=None) -> int:
     figures = {"machine": machine(args.threads), "command": command}
     if not args.backends_only:
         figures.update(stage_figures(args, corpora))
-    figures["backends"] = compare_backends(args, corpora["PolNeAR train"])
+    if not args.stages_only:
+        figures["backends"] = compare_backends(args, corpora["PolNeAR train"])
     figures["machine_end"] = machine(args.threads)  # the load average after the run too
     if args.json:
         path = Path(args.json)
@@ -372,11 +374,11 @@ def main(argv=None) -> int:
         print(f"wrote {path}", file=sys.stderr)
     if not args.backends_only:
         write_section(Path(args.benchmarks), "predict", render(figures, args))
-    if figures["backends"]:  # one section per clock: a CPU-time run does not replace the wall-clock one
+    if figures.get("backends"):  # one section per clock: a CPU-time run does not replace the wall-clock one
         section = "predict_onnx" if args.clock == "wall" else "predict_onnx_process"
         write_section(Path(args.benchmarks), section, render_backends(figures, command))
     print(f"wrote the prediction section{'s' if not args.backends_only else ''} of {args.benchmarks}", file=sys.stderr)
-    print(render_backends(figures, command))
+    print(render(figures, args) if args.stages_only else render_backends(figures, command))
     return 0
 
 
@@ -427,7 +429,7 @@ def machine(threads: int) -> str:
 def render(f: dict, args) -> str:
     lines = [
         "## Prediction (`claimsift predict`)", "",
-        f"Measured by `.venv/bin/python bench/predict.py` on {f['machine']}.",
+        f"Measured by `{f['command']}` on {f['machine']}.",
         "Sentences/s of the predict stage without file reading (length-sorted model calls, records,",
         "summaries, fsync'd JSONL writes); *ingest* is reading + cleaning + segmenting (pysbd), timed apart.",
         f"Baselines: classify = {f['baseline_models']['classify']}; extract = {f['baseline_models']['extract']}.",
