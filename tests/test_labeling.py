@@ -137,6 +137,11 @@ def test_spans_never_overlap():
       ("CUE", "said")}),
     # A bare attribution whose content is in the next sentence.
     ("Bush said.", {("SOURCE", "Bush"), ("CUE", "said")}),
+    # A name ending in an auxiliary's letters ("Morr|is says"): the cue starts at a word.
+    ("Spokeswoman Haley Morris says the plan failed.",
+     {("SOURCE", "Spokeswoman Haley Morris"), ("CUE", "says"), ("CONTENT", "the plan failed")}),
+    ("The analysis said the plan failed.",
+     {("SOURCE", "The analysis"), ("CUE", "said"), ("CONTENT", "the plan failed")}),
 ])
 def test_span_rules_polnear_patterns(text, expected):
     assert _spans(text) == expected

@@ -481,7 +481,8 @@ def setup(lexicons: dict[str, tuple[str, ...]]) -> None:
     ANON_RE = _phrase_re(lx["anonymity"])
     MEDIA_RE = _phrase_re(lx["media"])
     SPAN_CUE_RE = _phrase_re(lx["span_cue_verbs"])
-    VERB_GROUP_RE = re.compile(_CUE_GROUP + r"(?:" + SPAN_CUE_RE.pattern + r")", re.I)
+    # starts at a word's start: else "Morris says" reads as source "Morr", cue "is says"
+    VERB_GROUP_RE = re.compile(r"(?<![\w-])" + _CUE_GROUP + r"(?:" + SPAN_CUE_RE.pattern + r")", re.I)
     LEADER_RE = re.compile(r"^(?:(?:" + "|".join(map(re.escape, lx["source_leaders"])) + r")\b[\s,]*)+", re.I)
     PRONOUN_RE = re.compile(r"^(?:" + "|".join(map(re.escape, lx["source_pronouns"])) + r")\b", re.I)
     TAIL_RE = re.compile(r",\s+((?:the |a |an |one |two )?[\w’'.\- ]{1," + str(MAX_TAIL_SOURCE_CHARS) + r"}?)\s+("
