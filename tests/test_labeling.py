@@ -142,6 +142,13 @@ def test_spans_never_overlap():
      {("SOURCE", "Spokeswoman Haley Morris"), ("CUE", "says"), ("CONTENT", "the plan failed")}),
     ("The analysis said the plan failed.",
      {("SOURCE", "The analysis"), ("CUE", "said"), ("CONTENT", "the plan failed")}),
+    # A cue adjunct is whole words: "again" is not the start of "against", "memo" of "memoir" (an adjunct too).
+    ("Officials warned China against provocative behavior in the South China Sea.",
+     {("SOURCE", "Officials"), ("CUE", "warned"), ("CONTENT", "against provocative behavior in the South China Sea")}),
+    ("She wrote in her memoir that the plan failed.",
+     {("SOURCE", "She"), ("CUE", "wrote"), ("CONTENT", "the plan failed")}),
+    ("He said in a memorandum that the plan failed.",
+     {("SOURCE", "He"), ("CUE", "said"), ("CONTENT", "in a memorandum that the plan failed")}),
 ])
 def test_span_rules_polnear_patterns(text, expected):
     assert _spans(text) == expected
