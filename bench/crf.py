@@ -9,8 +9,7 @@ per-word caches warm (one untimed pass first), as ``claimsift predict`` runs
 over a corpus. ``--against REF`` loads ``claimsift/models/baseline.py`` as it
 is at REF and times its ``predict`` on the same fitted model, alternating
 with the current one in the same process so that other jobs on the shared
-cores weigh on both alike; it fails unless both give the same spans (scores
-within 0.0002: see ``same_spans``). Rates
+cores weigh on both alike; it fails unless both give identical spans. Rates
 are per wall-clock second and per second of the process's CPU time (steadier
 when other jobs hold the cores). Also times each phase of the current code
 once. Writes bench/results/crf.json.
@@ -29,8 +28,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -63,17 +60,6 @@ def module_at(ref: str):
     return mod
 
 
-def same_spans(a: list[list[dict]], b: list[list[dict]]) -> bool:
-    """The same spans and attributions, scores within 0.0002 (crfsuite's exp is approximate: a mean marginal
-    can round to the other side of the 4th decimal)."""
-    def key(spans):
-        return [{k: v for k, v in sp.items() if k != "score"} for sp in spans]
-
-    return len(a) == len(b) and all(
-        key(x) == key(y) and all(abs(p.get("score", 0) - q.get("score", 0)) <= 2e-4 for p, q in zip(x, y))
-        for x, y in zip(a, b))
-
-
 def rate(predict, texts: list[str]) -> tuple[float, float]:
     """Sentences per wall-clock second and per second of this process's CPU time.
 
@@ -98,9 +84,9 @@ def phases(model, texts: list[str]) -> dict[str, float]:
     with_spans = [k for k, tags in enumerate(paths) if tags.count("O") < len(tags)]
     marginals = chain.marginals([scores[k] for k in with_spans])
     t5 = time.perf_counter()
-    for k, m in zip(with_spans, marginals):
-        col = [chain.labels.index(tag) for tag in paths[k]]
-        bio_to_spans(texts[k], toks[k], paths[k], m[np.arange(len(col)), col].tolist())
+    for k, m in zip(with_spans, marginals):  # as predict scores them: a span's tokens only
+        scores = [float(m[n, chain.labels.index(t)]) if t != "O" else 1.0 for n, t in enumerate(paths[k])]
+        bio_to_spans(texts[k], toks[k], paths[k], scores)
     t6 = time.perf_counter()
     return {"tokenize": t1 - t0, "state scores": t3 - t1, "viterbi": t4 - t3,
             "marginals": t5 - t4, "decode": t6 - t5}
@@ -129,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
     load_before = os.getloadavg()[0]  # other jobs on the shared cores, for the record
     outputs = {name: predict(texts) for name, predict in impls.items()}  # warms the caches
-    identical = all(same_spans(out, outputs["current"]) for out in outputs.values())
+    identical = all(out == outputs["current"] for out in outputs.values())
     rates: dict[str, list[float]] = {name: [] for name in impls}
     cpu_rates: dict[str, list[float]] = {name: [] for name in impls}
     for r in range(args.repeats):

@@ -334,8 +334,9 @@ def main(argv=None) -> int:
     p.add_argument("--benchmarks", default="BENCHMARKS.md")
     p.add_argument("--extract-transformer-run", default=None, help="the extract transformer run for the backends")
     p.add_argument("--gold", default="data/built/mix", help="dataset whose test split holds the seeds' gold")
-    p.add_argument("--backends-only", action="store_true", help="only the torch / ONNX comparison")
-    p.add_argument("--stages-only", action="store_true", help="without the torch / ONNX comparison")
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--backends-only", action="store_true", help="only the torch / ONNX comparison")
+    only.add_argument("--stages-only", action="store_true", help="without the torch / ONNX comparison")
     p.add_argument("--variants", action="store_true", help="also the int8 recipe's alternatives")
     p.add_argument("--json", default=None,
                    help="also write the figures here (default bench/results/predict.json, predict_process.json "
@@ -369,6 +370,8 @@ def main(argv=None) -> int:
     if args.json:
         path = Path(args.json)
         old = json.loads(path.read_text()) if path.is_file() else {}
+        if args.stages_only:
+            old.pop("backends", None)  # an earlier run's: this command did not measure them
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({**old, **figures}, indent=2, default=float) + "\n")
         print(f"wrote {path}", file=sys.stderr)

@@ -34,20 +34,35 @@ def test_tags_and_marginals_equal_crfsuite_over_several_padded_chunks(fitted):
     sentences += [s[k:] for s in sentences for k in range(1, len(s), 2)]
     assert len(sentences) > 256 and min(map(len, sentences)) == 1
     features = [model._features(s) for s in sentences]
-    chain = LinearChain.from_tagger(model._tagger())
+    chain = model._chain()
     scores = chain.state_scores(features)
     tags, marginals = chain.viterbi(scores), chain.marginals(scores)
     expected = crfsuite_says(model, features)
     assert tags == [t for t, _ in expected]
     for got, (_, want) in zip(marginals, expected):
-        np.testing.assert_allclose(got, want, atol=1e-5)  # crfsuite's exp is an SSE approximation (about 1e-7)
+        np.testing.assert_allclose(got, want, atol=1e-9)
         np.testing.assert_allclose(got.sum(axis=1), 1.0, atol=1e-9)
     assert any(t.count("O") < len(t) for t in tags), "no span tag anywhere: the comparison would be weak"
 
 
+def test_weights_are_read_exactly_from_the_model_file(fitted, tmp_path):
+    """``tagger.info()`` parses a text dump that rounds every weight to 1e-6; the model file holds them exactly."""
+    model, _ = fitted
+    exact, dumped = model._chain(), LinearChain.from_tagger(model._tagger())
+    assert exact.labels == dumped.labels and exact.index.keys() == dumped.index.keys()
+    order = [dumped.index[a] for a in exact.index]
+    np.testing.assert_allclose(exact.state[:-1], dumped.state[order], atol=5.1e-7)
+    np.testing.assert_allclose(exact.transitions, dumped.transitions, atol=5.1e-7)
+    assert not np.allclose(exact.state * 1e6, np.round(exact.state * 1e6), atol=1e-3)  # not rounded
+    assert np.allclose(dumped.state * 1e6, np.round(dumped.state * 1e6), atol=1e-3)
+    other = tmp_path / "not-a-model"
+    other.write_bytes(b"lCRF" + bytes(60))
+    np.testing.assert_array_equal(LinearChain.from_tagger(model._tagger(), str(other)).state, dumped.state)
+
+
 def test_unknown_attributes_weigh_nothing(fitted):
     model, _ = fitted
-    chain = LinearChain.from_tagger(model._tagger())
+    chain = model._chain()
     row = model._features(tokenize("The minister said it."))[2]
     with_noise = [tuple(r) + (b"never-seen-attribute",) for r in [row]]
     np.testing.assert_array_equal(chain.state_scores([with_noise])[0], chain.state_scores([[row]])[0])
@@ -65,7 +80,7 @@ def test_predict_proba_columns_follow_the_model_tags(fitted):
             tagger.set(model._features(toks))
             for j, tag in enumerate(model.tags_):
                 want = [tagger.marginal(tag, i) if tag in tagger.labels() else 0.0 for i in range(len(toks))]
-                np.testing.assert_allclose(p[:, j], want, atol=1e-5)
+                np.testing.assert_allclose(p[:, j], want, atol=1e-9)
 
 
 @pytest.mark.parametrize("window", [0, 1, 3])

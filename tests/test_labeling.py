@@ -147,6 +147,8 @@ def test_spans_never_overlap():
      {("SOURCE", "Officials"), ("CUE", "warned"), ("CONTENT", "against provocative behavior in the South China Sea")}),
     ("She wrote in her memoir that the plan failed.",
      {("SOURCE", "She"), ("CUE", "wrote"), ("CONTENT", "the plan failed")}),
+    ("She said in a series of tweets that the plan failed.",
+     {("SOURCE", "She"), ("CUE", "said"), ("CONTENT", "the plan failed")}),
     ("He said in a memorandum that the plan failed.",
      {("SOURCE", "He"), ("CUE", "said"), ("CONTENT", "in a memorandum that the plan failed")}),
 ])

@@ -584,7 +584,7 @@ class CrfSpanModel(JoblibSaved, SpanModel):
         if chain_ is None:
             from claimsift.models.crf_chain import LinearChain
 
-            chain_ = self._chain_cache = LinearChain.from_tagger(self._tagger())
+            chain_ = self._chain_cache = LinearChain.from_tagger(self._tagger(), self.crf_.modelfile.name)
         return chain_
 
     def _scorer(self) -> FeatureScores:
@@ -596,7 +596,7 @@ class CrfSpanModel(JoblibSaved, SpanModel):
     def predict_proba(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Per sentence, a (tokens, tags) array of each tag's marginal probability (0 for a tag the CRF never saw)."""
         chain_ = self._chain()
-        toks = [tokenize(text) for text in texts]
+        toks = [tokenize(text) for text in texts]  # texts is read once (any iterable)
         marginals = chain_.marginals(self._scorer().scores([t for t in toks if t]))
         cols = [chain_.labels.index(tag) if tag in chain_.labels else None for tag in self.tags_]
         out, it = [], iter(marginals)
@@ -612,7 +612,7 @@ class CrfSpanModel(JoblibSaved, SpanModel):
         The whole batch is scored at once (:class:`~claimsift.models.crf_chain.LinearChain`); the
         marginals are computed only for sentences whose Viterbi path has a span (few news sentences).
         """
-        chain_ = self._chain()
+        chain_, texts = self._chain(), list(texts)
         toks = [tokenize(text) for text in texts]
         tagged = [i for i, t in enumerate(toks) if t]
         scores = self._scorer().scores([toks[i] for i in tagged])

@@ -36,20 +36,38 @@ class LinearChain:
         self._zero = state.shape[0] - 1
 
     @classmethod
-    def from_tagger(cls, tagger) -> "LinearChain":
-        """The weights of a python-crfsuite ``Tagger`` holding a fitted model."""
+    def from_tagger(cls, tagger, model_file: str | None = None) -> "LinearChain":
+        """The weights of a python-crfsuite ``Tagger`` holding a fitted model.
+
+        ``model_file`` (the model the tagger opened): the weights are read from it exactly. Without it,
+        or when it is not a model file this reader knows, they come from ``tagger.info()``, which parses
+        crfsuite's text dump and rounds each weight to 1e-6 (span scores then differ from crfsuite's in
+        the 4th decimal now and then).
+        """
         labels = list(tagger.labels())
         col = {label: j for j, label in enumerate(labels)}
         info = tagger.info()
+        exact = _model_file_features(model_file) if model_file else None
+        if exact is None:
+            state_features, transitions_ = info.state_features, info.transitions
+        else:
+            attr_name = {int(i): a for a, i in info.attributes.items()}
+            label_name = {int(i): name for name, i in info.labels.items()}
+            state_features, transitions_ = {}, {}
+            for kind, src, dst, weight in exact:
+                if kind == _STATE:
+                    state_features[attr_name[src], label_name[dst]] = weight
+                else:
+                    transitions_[label_name[src], label_name[dst]] = weight
         index: dict[bytes, int] = {}
         entries = []
-        for (attr, label), weight in info.state_features.items():
+        for (attr, label), weight in state_features.items():
             entries.append((index.setdefault(attr.encode("utf-8"), len(index)), col[label], weight))
         state = np.zeros((len(index) + 1, len(labels)))
         for row, j, weight in entries:
             state[row, j] = weight
         transitions = np.zeros((len(labels), len(labels)))
-        for (a, b), weight in info.transitions.items():
+        for (a, b), weight in transitions_.items():
             transitions[col[a], col[b]] = weight
         return cls(labels, index, state, transitions)
 
@@ -132,3 +150,32 @@ class LinearChain:
             for b, i in enumerate(part):
                 out[i] = prob[b, :lengths[b]]
         return out
+
+
+_STATE = 0  # crfsuite's feature types: 0 state (attribute, label), 1 transition (label, label)
+
+
+def _model_file_features(path: str) -> list[tuple[int, int, int, float]] | None:
+    """(type, source id, destination id, weight) of every feature in a crfsuite CRF1d model file, weights as
+    stored (float64); None when the file does not start as such a model does.
+
+    The layout (crfsuite's crf1dm.c, little-endian): a 48-byte header (magic ``lCRF``, size, type ``FOMC``,
+    version, feature / label / attribute counts, then offsets, the first to the features), and at that
+    offset a ``FEAT`` chunk (tag, size in bytes, count) of 20-byte records: type, source, destination
+    (uint32) and weight (float64).
+    """
+    import struct
+
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 48 or data[:4] != b"lCRF" or data[8:12] != b"FOMC":
+        return None
+    offset = struct.unpack_from("<I", data, 28)[0]
+    if data[offset:offset + 4] != b"FEAT":
+        return None
+    size, count = struct.unpack_from("<II", data, offset + 4)
+    if size != 12 + 20 * count or offset + size > len(data):
+        return None
+    records = np.frombuffer(data, dtype=np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("w", "<f8")]),
+                            count=count, offset=offset + 12)
+    return [(int(t), int(a), int(b), float(w)) for t, a, b, w in records]

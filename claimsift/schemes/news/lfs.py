@@ -199,10 +199,10 @@ _DAYS = (r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|F
 ADJUNCT_RE = re.compile(r"(?:,?\s+(?:(?:on|last|this|earlier|late|early)\s+" + _DAYS + r"(?:\s+(?:night|morning|"
                         r"afternoon|evening|\d+))?|" + _DAYS + r"(?:\s+\d+)?|(?:last|this|earlier|later)\s+(?:week|"
                         r"month|year|night)|in\s+(?:a|an|his|her|their)\s+(?:[\w-]+\s+){0,2}(?:statement|interview|"
-                        r"speech|post|tweet|email|letter|op-ed|memo|memoir|book)|on\s+(?:Twitter|Facebook|CNN|Fox News|MSNBC|"
+                        r"speech|post|tweet|email|letter|op-ed|memo|memoir|book)s?|on\s+(?:Twitter|Facebook|CNN|Fox News|MSNBC|"
                         r"NBC|CBS|ABC)|at\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:rally|event|debate|"
-                        r"meeting|conference|briefing|hearing|forum)|earlier|later|recently|again|repeatedly|"
-                        r"yesterday|today|afterward|publicly|privately|flatly)(?![\w-]))+", re.I)  # whole words: not "again|st"
+                        r"meeting|conference|briefing|hearing|forum)s?|earlier|later|recently|again|repeatedly|"
+                        r"yesterday|today|afterwards?|publicly|privately|flatly)(?![\w-]))+", re.I)  # whole words: not "again|st"
 NP_END_RE = re.compile(r",| while | who | which | on " + _DAYS + r"| on \d| in an? | at the time| last | this ", re.I)
 SENT_END_RE = re.compile(r"[\s.!?…:]+$")
 # A SOURCE starts after the last clause break before the cue, without its clause opener.
