@@ -202,6 +202,19 @@ def test_a_split_without_gold_is_scored_against_weak_labels_with_a_banner(no_gol
     assert "WEAK LABELS" not in (gold_run / "eval" / "val" / "report.md").read_text()
 
 
+def test_a_dataset_without_a_test_split_names_the_splits_it_has(tmp_path):
+    # data=deploy trains on every labelled article: split=test has nothing to score
+    from claimsift.data.dataset import write_dataset
+
+    rows = [{**r, "split": "train" if r["split"] == "test" else r["split"]}
+            for r in read_jsonl(FIXTURES / "eval_sentences.jsonl")]
+    dataset = write_dataset(tmp_path / "built", rows, [], {"name": "x"}, {}, "")
+    run = make_run(tmp_path / "run", TableClassifier({}), dataset)
+    have = ", ".join(sorted({r["split"] for r in rows}))
+    with pytest.raises(ValueError, match=rf"no sentences in split 'test' \(it has {have}\)"):
+        evaluate(eval_cfg(f"run={run}", "split=test"))
+
+
 def test_no_gold_and_no_held_out_split_says_what_to_do(tmp_path):
     from claimsift.data.dataset import write_dataset
 

@@ -184,3 +184,31 @@ def test_mix_keeps_articles_whole_and_held_out_sources_out_of_training(fixtures,
 def test_mix_refuses_an_unknown_held_out_source(fixtures, tmp_path):
     with pytest.raises(ValueError, match="not among data.sources"):
         build(mix_cfg(fixtures, tmp_path, ["seeds"]))
+
+
+@pytest.mark.parametrize("train_only", [["arts"], ["polnear"]])
+def test_mix_train_only_sources_go_whole_to_training(fixtures, tmp_path, train_only):
+    # data=deploy: the seeds' gold trains the deployed model; a preset compartment (PolNeAR's dev) trains too
+    build(mix_cfg(fixtures, tmp_path, [], [f"data.train_only={json.dumps(train_only)}"]))
+    recs = read_jsonl(tmp_path / "mix" / "sentences.jsonl")
+    for r in recs:
+        if r["source"] in train_only:
+            assert r["split"] == "train", (r["source"], r["split"])
+        else:
+            assert r["split"] != "test", (r["source"], r["split"])
+    assert {r["split"] for r in recs if r["source"] not in train_only} == {"train", "validation"}
+
+
+def test_mix_refuses_a_source_both_held_out_and_train_only(fixtures, tmp_path):
+    with pytest.raises(ValueError, match="both name arts"):
+        build(mix_cfg(fixtures, tmp_path, ["arts"], ['data.train_only=["arts"]']))
+    with pytest.raises(ValueError, match="data.train_only: seeds is not among data.sources"):
+        build(mix_cfg(fixtures, tmp_path, [], ['data.train_only=["seeds"]']))
+
+
+def test_deploy_config_trains_on_the_seeds_and_holds_nothing_out():
+    cfg = compose("label", ["data=deploy"])
+    assert list(cfg.data.sources) == ["seeds", "polnear", "written"] and list(cfg.data.held_out) == []
+    assert list(cfg.data.train_only) == ["seeds"]
+    train = compose("train", ["experiment=deploy"])
+    assert train.data.name == "deploy" and dict(train.train.source_repeats) == {"seeds": 10}

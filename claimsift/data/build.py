@@ -13,7 +13,9 @@ Readers (``data.reader``):
 - ``mix``: several of the above (``data.sources``) in one dataset, with a
   ``source`` column. Each source is split by article within itself; the
   sources named in ``data.held_out`` go whole to ``test`` and the others
-  never reach it, so the held-out set is exactly those sources.
+  never reach it, so the held-out set is exactly those sources; those named
+  in ``data.train_only`` go whole to ``train`` (``data=deploy``: the seeds'
+  gold trains the model a user deploys).
 
 Every reader returns the same :class:`Source`; weak labels, folds, the
 labeling-function table, the summary and the atomic write are done once here.
@@ -205,19 +207,30 @@ def source_config(entry) -> DictConfig:
 
 
 def read_mix(data: DictConfig, *, seed: int, split: DictConfig, scheme: Scheme) -> list[Source]:
-    """Read every source of a mix; held-out sources go whole to test, the others never do."""
+    """Read every source of a mix; held-out sources go whole to test, the others never do, and the sources in
+    ``data.train_only`` go whole to train."""
     held = list(data.get("held_out") or [])
-    # The test split is the held-out sources': the others split into train and validation only.
+    train_only = list(data.get("train_only") or [])
+    if both := sorted(set(held) & set(train_only)):
+        raise ValueError(f"data.held_out and data.train_only both name {', '.join(both)}: a source goes whole to one")
+    # The test split is the held-out sources': the others split into train and validation only,
+    # and a train-only source into train alone.
     split_tv = OmegaConf.merge(split, {"test": 0})
+    split_t = OmegaConf.merge(split, {"validation": 0, "test": 0})
+
+    def source_split(name: str) -> DictConfig:
+        return split if name in held else split_t if name in train_only else split_tv
+
     configs = [source_config(e) for e in data.sources]
-    sources = [read_source(c, seed=seed, split=split if c.name in held else split_tv, scheme=scheme)
-               for c in configs]
+    sources = [read_source(c, seed=seed, split=source_split(c.name), scheme=scheme) for c in configs]
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
         raise ValueError(f"data.sources: two sources share a name ({', '.join(names)})")
-    unknown = set(held) - set(names)
-    if unknown:
-        raise ValueError(f"data.held_out: {', '.join(sorted(unknown))} is not among data.sources ({', '.join(names)})")
+    for key, listed in (("held_out", held), ("train_only", train_only)):
+        unknown = set(listed) - set(names)
+        if unknown:
+            raise ValueError(f"data.{key}: {', '.join(sorted(unknown))} is not among data.sources "
+                             f"({', '.join(names)})")
     doc_owner: dict[str, str] = {}
     for src in sources:
         for a in src.articles:
@@ -227,6 +240,8 @@ def read_mix(data: DictConfig, *, seed: int, split: DictConfig, scheme: Scheme) 
         for rec in src.articles + src.sentences:
             if src.name in held:
                 rec["split"] = "test"
+            elif src.name in train_only:  # a preset compartment too: the whole source trains
+                rec["split"] = "train"
             elif rec["split"] == "test":  # a preset test split (a brat compartment) validates instead
                 rec["split"] = "validation"
     return sources

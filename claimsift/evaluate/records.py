@@ -84,14 +84,16 @@ def load_eval_set(split: str, dataset_dir: str | Path | None, task: str, truth: 
         es.notes.append(f"All {len(es.records)} hand-labeled sentences of the dataset, whatever their split.")
         if in_train:
             es.notes.append(
-                f"**Not held out:** {in_train} of them are in the training split, where the model saw their "
-                "weak labels. Prefer `split=test` or cross-validation (`cv=by_article`) for an honest number.")
+                f"**Not held out:** {in_train} of them are in the training split, where the model saw them "
+                "(their weak labels, or these hand labels with `train.labels=gold`). Prefer `split=test` or "
+                "cross-validation (`cv=by_article`) for an honest number.")
         return es
 
     wanted = "validation" if DATASET_SPLITS[split] == "val" else split
+    have = sorted({r.get("split") for r in rows} - {None})
     rows = [r for r in rows if r.get("split") == wanted]
-    if not rows:
-        raise ValueError(f"{dataset_dir}: no sentences in split {wanted!r}")
+    if not rows:  # data=deploy holds nothing out: say which splits there are to score
+        raise ValueError(f"{dataset_dir}: no sentences in split {wanted!r} (it has {', '.join(have) or 'none'})")
     return rows_to_eval_set(rows, DATASET_SPLITS[split] + (f"-{source}" if source else ""), task, truth)
 
 
