@@ -38,6 +38,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import numpy as np  # noqa: E402
 
 from _sections import write_section  # noqa: E402  (bench/ is on sys.path when run as a script)
+from classifiers import machine  # noqa: E402
 from claimsift.config import compose  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "seeds_in_training"
@@ -62,9 +63,8 @@ def load(dataset: str) -> tuple[list[dict], list[dict], list[dict]]:
 def fit_and_predict(cfg, train_rows, val_rows, test_rows):
     """Train with the config on ``train_rows`` and return the predictions for ``test_rows`` (a Predictions)."""
     from claimsift.evaluate.score import predict
-    from claimsift.train import fit_model
-
     from claimsift.scheme import load_scheme
+    from claimsift.train import fit_model
 
     model = fit_model(cfg, train_rows, val_rows)
     preds = predict(model, [r["text"] for r in test_rows], cfg.val.batch_size)
@@ -73,23 +73,22 @@ def fit_and_predict(cfg, train_rows, val_rows, test_rows):
     return preds
 
 
-def run_arm(cfg, train_rows, val_rows, seeds, records, repeats: int | None):
-    """Per-record predictions (class probabilities or span lists, in ``records`` order) of one arm and its time.
+def run_arm(cfg, train_rows, val_rows, seeds, records, with_seeds: bool):
+    """Per-record predictions (class probabilities or span lists, in ``records`` order) of one arm, their
+    columns (classes or span types) and the arm's time.
 
-    ``cfg`` already repeats the seed sentences ``repeats`` times (``train.source_repeats``); None: no seed trains.
+    Without seeds, one model scores every record; with them, one model per seed article, trained on the
+    other articles' seed rows (``cfg`` sets how often each is repeated), scores that article's records.
     """
     t0 = time.perf_counter()
-    pos = {r["sent_id"]: i for i, r in enumerate(records)}
-    if repeats is None:
-        preds = fit_and_predict(cfg, train_rows, val_rows, records)
-        out = list(preds.proba) if preds.proba is not None else list(preds.spans)
-        return out, preds.classes, time.perf_counter() - t0
     doc_of = {r["sent_id"]: r["doc_id"] for r in seeds}
+    pos = {r["sent_id"]: i for i, r in enumerate(records)}
     out: list = [None] * len(records)
     classes = None
-    for doc in sorted(set(doc_of.values())):
-        test = [r for r in records if doc_of[r["sent_id"]] == doc]
-        preds = fit_and_predict(cfg, train_rows + [r for r in seeds if r["doc_id"] != doc], val_rows, test)
+    for doc in sorted(set(doc_of.values())) if with_seeds else [None]:
+        test = [r for r in records if doc is None or doc_of[r["sent_id"]] == doc]
+        extra = [r for r in seeds if r["doc_id"] != doc] if with_seeds else []
+        preds = fit_and_predict(cfg, train_rows + extra, val_rows, test)
         classes = preds.classes
         for j, rec in enumerate(test):
             out[pos[rec["sent_id"]]] = preds.proba[j] if preds.proba is not None else preds.spans[j]
@@ -134,24 +133,20 @@ def run(task: str, model: str, repeats: list[int], overrides: list[str], n_resam
     train_rows, val_rows, seeds = load(DATASET)
     records = scoring_records(seeds, task, "gold")
     arms = {}
-    raw = {}
+    held_out = None  # the held-out arm's predictions, which the others are compared with
     for r in [None, *repeats]:
         name = "held out" if r is None else f"+seeds x{r}"
         print(f"[seeds_in_training] {task}/{model}: {name}", file=sys.stderr, flush=True)
         arm_cfg = cfg if r is None else compose("train", [*base, f"train.source_repeats={{seeds:{r}}}"])
-        out, classes, seconds = run_arm(arm_cfg, train_rows, val_rows, seeds, records, r)
-        raw[name] = (out, classes)
+        out, classes, seconds = run_arm(arm_cfg, train_rows, val_rows, seeds, records, with_seeds=r is not None)
         arms[name] = {"seconds": round(seconds, 1), "metrics": scored(records, task, out, classes, n_resamples,
                                                                       cfg.seed)}
-        if r is not None and task == "classify":
-            arms[name]["vs_held_out"] = paired_difference(records, classes, raw["held out"][0], out, n_resamples,
-                                                          cfg.seed)
-    import platform
-
-    import torch
-
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads"
-    return {"task": task, "model": model, "overrides": overrides, "n": len(records), "arms": arms, "machine": machine,
+        if r is None:
+            held_out = out
+        elif task == "classify":
+            arms[name]["vs_held_out"] = paired_difference(records, classes, held_out, out, n_resamples, cfg.seed)
+    return {"task": task, "model": model, "overrides": overrides, "n": len(records), "arms": arms,
+            "machine": machine(),
             "command": "bench/seeds_in_training.py " + " ".join(
                 [f"--task {task}", f"--model {model}", f"--repeats {','.join(map(str, repeats))}"]
                 + [f"--override {o}" for o in overrides])}
